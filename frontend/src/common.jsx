@@ -1,0 +1,62 @@
+// Pieces every list and form of the dashboard shares.
+import BlockIcon from '@mui/icons-material/Block';
+import {
+  DeleteWithConfirmButton,
+  ExportButton,
+  FilterButton,
+  TopToolbar,
+  useRecordContext,
+} from 'react-admin';
+
+/** CSV export walks through the API 500 rows at a time up to this many rows. */
+export const EXPORT_MAX_ROWS = 100000;
+
+/** Lists scroll sideways on narrow screens (tablets) instead of squeezing columns. */
+export const listSx = {
+  '& .RaList-content': { overflowX: 'auto' },
+  '& .RaList-main': { minWidth: 0 },
+};
+
+export const ListActions = ({ children }) => (
+  <TopToolbar>
+    <FilterButton />
+    {children}
+    <ExportButton maxResults={EXPORT_MAX_ROWS} />
+  </TopToolbar>
+);
+
+export const checkTypeChoices = [
+  { id: 'kitchen', name: 'rh.choices.check_type.kitchen' },
+  { id: 'client', name: 'rh.choices.check_type.client' },
+];
+
+export const checkStatusChoices = [
+  { id: 'new', name: 'rh.choices.status.new' },
+  { id: 'rendered', name: 'rh.choices.status.rendered' },
+  { id: 'printed', name: 'rh.choices.status.printed' },
+];
+
+export const ROLES = ['admin', 'cashier', 'analyst', 'accountant', 'erp', 'pos'];
+export const roleChoices = ROLES.map((id) => ({ id, name: `rh.roles.${id}` }));
+
+/**
+ * DELETE on printers and users deactivates: the record stays, with is_active false.
+ * Asks first, then goes back to the list.
+ */
+export const DeactivateButton = ({ nameField = 'name' }) => {
+  const record = useRecordContext();
+  if (!record) return null;
+  return (
+    <DeleteWithConfirmButton
+      label="rh.action.deactivate"
+      icon={<BlockIcon />}
+      confirmTitle="rh.action.deactivate_title"
+      confirmContent="rh.action.deactivate_content"
+      translateOptions={{ name: record[nameField] ?? `#${record.id}` }}
+      disabled={record.is_active === false}
+      mutationMode="pessimistic"
+      successMessage="rh.action.deactivated"
+      redirect="list"
+    />
+  );
+};

@@ -1,0 +1,135 @@
+// English texts of the dashboard: react-admin's own (ra-language-english) plus ours.
+import englishMessages from 'ra-language-english';
+import { mergeMessages } from './merge';
+
+export const appMessages = {
+  rh: {
+    app: { title: 'Receipt Hub' },
+    dashboard: {
+      title: 'Receipt Hub',
+      welcome: 'Welcome, %{name}',
+      role: 'Your role: %{role}',
+      admin_hint: 'Printers, checks and users are in the menu on the left.',
+      no_pages:
+        'There are no dashboard pages for your role yet. Everything you may do is available through the REST API.',
+    },
+    roles: {
+      admin: 'Administrator',
+      cashier: 'Cashier',
+      analyst: 'Analyst',
+      accountant: 'Accountant',
+      erp: 'ERP system',
+      pos: 'POS terminal',
+    },
+    choices: {
+      check_type: { kitchen: 'Kitchen', client: 'Client' },
+      status: { new: 'New', rendered: 'Rendered', printed: 'Printed' },
+      active: { true: 'Active', false: 'Inactive' },
+    },
+    errors: {
+      bad_request: 'The request was refused: check the input',
+      unauthorized: 'Your session has ended, please sign in again',
+      forbidden: 'Your role may not do this',
+      not_found: 'Not found',
+      conflict: 'Conflict with the current state',
+    },
+    action: {
+      deactivate: 'Deactivate',
+      deactivate_title: 'Deactivate %{name}?',
+      deactivate_content: 'It will stay in the list as inactive.',
+      deactivated: 'Deactivated',
+    },
+    printers: {
+      api_key_help: 'Leave empty to generate a random key.',
+      regenerate_key: 'Regenerate key',
+      regenerate_title: 'Regenerate the API key?',
+      regenerate_content:
+        'The printer will stop working until its poller is given the new key.',
+      key_regenerated: 'New API key: %{key}',
+    },
+    checks: {
+      retry: 'Retry rendering',
+      reprint: 'Reprint',
+      retried: 'Rendering queued again',
+      reprinted: 'The check will be printed again',
+      order: 'Order',
+      items: 'Items',
+      item_name: 'Item',
+      quantity: 'Qty',
+      unit_price: 'Price',
+      line_total: 'Sum',
+      total: 'Total',
+      address: 'Address',
+      client: 'Client',
+      client_name: 'Name',
+      client_phone: 'Phone',
+      pdf: 'PDF',
+      pdf_download: 'Download PDF',
+      pdf_open: 'Open in a new tab',
+      pdf_loading: 'Loading PDF…',
+      no_pdf: 'No PDF yet',
+      render_error: 'Rendering error',
+      details: 'Check',
+    },
+    users: {
+      add: 'Add',
+      create_title: 'New user',
+      created: 'User %{name} created',
+      reset_password: 'Reset password',
+      new_password: 'New password',
+      password_changed: 'Password changed',
+    },
+  },
+  resources: {
+    printers: {
+      name: 'Printer |||| Printers',
+      fields: {
+        id: 'ID',
+        name: 'Name',
+        point_id: 'Point',
+        check_type: 'Check type',
+        is_active: 'Active',
+        last_seen_at: 'Last seen',
+        api_key: 'API key',
+        created_at: 'Created',
+      },
+    },
+    checks: {
+      name: 'Check |||| Checks',
+      fields: {
+        id: 'ID',
+        printer: 'Printer',
+        printer_name: 'Printer',
+        point_id: 'Point',
+        type: 'Type',
+        order_id: 'Order',
+        status: 'Status',
+        pdf_file: 'PDF file',
+        render_attempts: 'Render attempts',
+        render_error: 'Render error',
+        created_at: 'Created',
+        rendered_at: 'Rendered',
+        printed_at: 'Printed',
+        created_from: 'Created from',
+        created_to: 'Created to',
+      },
+    },
+    users: {
+      name: 'User |||| Users',
+      fields: {
+        id: 'ID',
+        q: 'Search',
+        username: 'Username',
+        password: 'Password',
+        full_name: 'Full name',
+        email: 'Email',
+        role: 'Role',
+        is_active: 'Active',
+        created_at: 'Created',
+        last_login_at: 'Last login',
+      },
+    },
+  },
+};
+
+export default mergeMessages(englishMessages, appMessages);

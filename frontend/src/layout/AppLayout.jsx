@@ -1,0 +1,52 @@
+import { Box, Chip, Typography } from '@mui/material';
+import {
+  AppBar,
+  Layout,
+  LoadingIndicator,
+  LocalesMenuButton,
+  TitlePortal,
+  useGetIdentity,
+  useTranslate,
+} from 'react-admin';
+
+/** The signed-in user's name and role, always visible in the app bar. */
+export const CurrentUser = () => {
+  const { data: identity, isPending } = useGetIdentity();
+  const translate = useTranslate();
+  if (isPending || !identity) return null;
+  return (
+    <Box
+      data-testid="current-user"
+      sx={{ display: 'flex', alignItems: 'center', gap: 1, mx: 1, minWidth: 0 }}
+    >
+      <Typography variant="body2" noWrap sx={{ fontWeight: 500 }}>
+        {identity.username}
+      </Typography>
+      <Chip
+        size="small"
+        label={translate(`rh.roles.${identity.role}`, { _: identity.role })}
+        data-role={identity.role}
+        sx={{ color: 'inherit', borderColor: 'currentColor' }}
+        variant="outlined"
+      />
+    </Box>
+  );
+};
+
+const AppBarToolbar = () => (
+  <>
+    <CurrentUser />
+    <LocalesMenuButton />
+    <LoadingIndicator />
+  </>
+);
+
+const ReceiptHubAppBar = () => (
+  <AppBar toolbar={<AppBarToolbar />}>
+    <TitlePortal />
+  </AppBar>
+);
+
+export const AppLayout = ({ children }) => <Layout appBar={ReceiptHubAppBar}>{children}</Layout>;
+
+export default AppLayout;

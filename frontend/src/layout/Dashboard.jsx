@@ -1,0 +1,28 @@
+import { Card, CardContent, CardHeader, Typography } from '@mui/material';
+import { Title, useGetIdentity, usePermissions, useTranslate } from 'react-admin';
+
+/** The home page: a welcome for everyone; admins find their pages in the menu. */
+export const Dashboard = () => {
+  const translate = useTranslate();
+  const { data: identity } = useGetIdentity();
+  const { permissions: role } = usePermissions();
+  const name = identity?.fullName || identity?.username || '';
+  return (
+    <Card sx={{ mt: 2 }} data-testid="dashboard">
+      <Title title="rh.dashboard.title" />
+      <CardHeader title={translate('rh.dashboard.welcome', { name })} />
+      <CardContent>
+        {role && (
+          <Typography variant="body1" gutterBottom>
+            {translate('rh.dashboard.role', { role: translate(`rh.roles.${role}`, { _: role }) })}
+          </Typography>
+        )}
+        <Typography variant="body2" color="text.secondary">
+          {translate(role === 'admin' ? 'rh.dashboard.admin_hint' : 'rh.dashboard.no_pages')}
+        </Typography>
+      </CardContent>
+    </Card>
+  );
+};
+
+export default Dashboard;

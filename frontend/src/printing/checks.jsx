@@ -1,0 +1,376 @@
+import { useEffect, useState } from 'react';
+import ReceiptIcon from '@mui/icons-material/Receipt';
+import ReplayIcon from '@mui/icons-material/Replay';
+import PrintIcon from '@mui/icons-material/Print';
+import {
+  Alert,
+  Box,
+  Card,
+  CardContent,
+  Chip,
+  CircularProgress,
+  Link,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+  useMediaQuery,
+} from '@mui/material';
+import jsonExport from 'jsonexport/dist';
+import {
+  Button,
+  DataTable,
+  DateField,
+  DateInput,
+  downloadCSV,
+  Labeled,
+  List,
+  ListButton,
+  NumberField,
+  NumberInput,
+  ReferenceInput,
+  SelectField,
+  SelectInput,
+  Show,
+  SimpleList,
+  TextField,
+  TopToolbar,
+  useDataProvider,
+  useNotify,
+  useRecordContext,
+  useRefresh,
+  useTranslate,
+} from 'react-admin';
+import { ListActions, checkStatusChoices, checkTypeChoices, listSx } from '../common';
+
+const STATUS_COLORS = { new: 'warning', rendered: 'info', printed: 'success' };
+
+/** The check's status as a coloured chip; a `new` check with a render error is red. */
+export const StatusChip = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  if (!record) return null;
+  const color = record.status === 'new' && record.render_error ? 'error' : STATUS_COLORS[record.status];
+  return (
+    <Chip
+      size="small"
+      color={color || 'default'}
+      label={translate(`rh.choices.status.${record.status}`, { _: record.status })}
+      data-status={record.status}
+    />
+  );
+};
+
+const printerOption = (printer) => `${printer.name} (#${printer.point_id})`;
+
+const checkFilters = [
+  <ReferenceInput
+    key="printer"
+    source="printer"
+    reference="printers"
+    perPage={500}
+    sort={{ field: 'name', order: 'ASC' }}
+    alwaysOn
+  >
+    <SelectInput optionText={printerOption} />
+  </ReferenceInput>,
+  <SelectInput key="type" source="type" choices={checkTypeChoices} alwaysOn />,
+  <SelectInput key="status" source="status" choices={checkStatusChoices} alwaysOn />,
+  <NumberInput key="order_id" source="order_id" />,
+  <NumberInput key="point_id" source="point_id" />,
+  <DateInput key="created_from" source="created_from" />,
+  <DateInput key="created_to" source="created_to" />,
+];
+
+/** CSV of the filtered checks: one row per check, the order flattened to its main fields. */
+export const checkExporter = (checks) => {
+  const rows = checks.map((check) => ({
+    id: check.id,
+    order_id: check.order_id,
+    printer: check.printer,
+    printer_name: check.printer_name,
+    point_id: check.point_id,
+    type: check.type,
+    status: check.status,
+    render_attempts: check.render_attempts,
+    render_error: check.render_error ?? '',
+    created_at: check.created_at,
+    rendered_at: check.rendered_at ?? '',
+    printed_at: check.printed_at ?? '',
+    order_price: check.order?.price ?? '',
+    order_address: check.order?.address ?? '',
+    client_name: check.order?.client?.name ?? '',
+    client_phone: check.order?.client?.phone ?? '',
+    items: (check.order?.items || []).map((i) => `${i.name} x${i.quantity}`).join('; '),
+  }));
+  jsonExport(rows, (err, csv) => {
+    if (!err) downloadCSV(csv, 'checks');
+  });
+};
+
+export const CheckList = () => {
+  const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
+  return (
+    <List
+      filters={checkFilters}
+      actions={<ListActions />}
+      exporter={checkExporter}
+      sort={{ field: 'id', order: 'DESC' }}
+      perPage={25}
+      sx={listSx}
+    >
+      {isSmall ? (
+        <SimpleList
+          primaryText={(r) => `#${r.order_id} · ${r.printer_name ?? r.printer}`}
+          secondaryText={(r) => r.created_at}
+          tertiaryText={(r) => r.status}
+          rowClick="show"
+        />
+      ) : (
+        <DataTable rowClick="show" bulkActionButtons={false}>
+          <DataTable.Col source="id" />
+          <DataTable.Col source="order_id" />
+          <DataTable.Col source="printer" render={(r) => r.printer_name ?? r.printer} />
+          <DataTable.Col source="point_id" />
+          <DataTable.Col source="type">
+            <SelectField source="type" choices={checkTypeChoices} />
+          </DataTable.Col>
+          <DataTable.Col source="status">
+            <StatusChip />
+          </DataTable.Col>
+          <DataTable.Col source="render_attempts" />
+          <DataTable.Col source="created_at">
+            <DateField source="created_at" showTime />
+          </DataTable.Col>
+          <DataTable.Col source="printed_at">
+            <DateField source="printed_at" showTime />
+          </DataTable.Col>
+        </DataTable>
+      )}
+    </List>
+  );
+};
+
+/** Retry (re-render) or reprint (back to rendered) through the API, then reload the check. */
+const CheckActionButton = ({ action, label, icon, disabledFor }) => {
+  const record = useRecordContext();
+  const dataProvider = useDataProvider();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [pending, setPending] = useState(false);
+  if (!record) return null;
+  const run = async () => {
+    setPending(true);
+    try {
+      await dataProvider[action](record.id);
+      notify(action === 'retryCheck' ? 'rh.checks.retried' : 'rh.checks.reprinted', { type: 'success' });
+      refresh();
+    } catch (error) {
+      notify(error?.message || 'ra.notification.http_error', { type: 'error' });
+    } finally {
+      setPending(false);
+    }
+  };
+  return (
+    <Button label={label} onClick={run} disabled={pending || disabledFor(record)}>
+      {icon}
+    </Button>
+  );
+};
+
+const CheckShowActions = () => (
+  <TopToolbar>
+    <CheckActionButton
+      action="retryCheck"
+      label="rh.checks.retry"
+      icon={<ReplayIcon />}
+      disabledFor={(r) => r.status !== 'new'}
+    />
+    <CheckActionButton
+      action="reprintCheck"
+      label="rh.checks.reprint"
+      icon={<PrintIcon />}
+      disabledFor={(r) => r.status === 'new'}
+    />
+    <ListButton />
+  </TopToolbar>
+);
+
+const money = (value) => {
+  const n = Number(value);
+  return Number.isFinite(n) ? n.toFixed(2) : value ?? '';
+};
+
+/** The order JSON as a person reads it: items with sums, total, address and client. */
+const OrderDetails = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  const order = record?.order || {};
+  const items = Array.isArray(order.items) ? order.items : [];
+  return (
+    <Box data-testid="check-order">
+      <Typography variant="h6" gutterBottom>
+        {translate('rh.checks.order')} #{order.id ?? record?.order_id}
+      </Typography>
+      <Box sx={{ overflowX: 'auto' }}>
+        <Table size="small">
+          <TableHead>
+            <TableRow>
+              <TableCell>{translate('rh.checks.item_name')}</TableCell>
+              <TableCell align="right">{translate('rh.checks.quantity')}</TableCell>
+              <TableCell align="right">{translate('rh.checks.unit_price')}</TableCell>
+              <TableCell align="right">{translate('rh.checks.line_total')}</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {items.map((item, index) => (
+              <TableRow key={index}>
+                <TableCell>{item.name}</TableCell>
+                <TableCell align="right">{item.quantity}</TableCell>
+                <TableCell align="right">{money(item.unit_price)}</TableCell>
+                <TableCell align="right">{money(Number(item.unit_price) * Number(item.quantity))}</TableCell>
+              </TableRow>
+            ))}
+            <TableRow>
+              <TableCell colSpan={3} sx={{ fontWeight: 'bold' }}>{translate('rh.checks.total')}</TableCell>
+              <TableCell align="right" sx={{ fontWeight: 'bold' }}>{money(order.price)}</TableCell>
+            </TableRow>
+          </TableBody>
+        </Table>
+      </Box>
+      <Stack spacing={1} sx={{ mt: 2 }}>
+        <Typography variant="body2">
+          <b>{translate('rh.checks.address')}:</b> {order.address || '—'}
+        </Typography>
+        <Typography variant="body2">
+          <b>{translate('rh.checks.client')}:</b> {order.client?.name || '—'}
+          {order.client?.phone ? `, ${order.client.phone}` : ''}
+        </Typography>
+      </Stack>
+    </Box>
+  );
+};
+
+/** The PDF fetched with the Bearer token and shown in the page; the API's message when there is none. */
+export const PdfPreview = () => {
+  const record = useRecordContext();
+  const dataProvider = useDataProvider();
+  const translate = useTranslate();
+  const [state, setState] = useState({ loading: true });
+  const id = record?.id;
+  const version = `${record?.status}|${record?.rendered_at}`;
+
+  useEffect(() => {
+    if (id === undefined) return undefined;
+    const controller = new AbortController();
+    let url;
+    setState({ loading: true });
+    dataProvider
+      .getCheckPdf(id, { signal: controller.signal })
+      .then((blob) => {
+        url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: 'application/pdf' }));
+        setState({ url });
+      })
+      .catch((error) => {
+        if (error?.name === 'AbortError') return;
+        setState({ error: error?.message || 'rh.checks.no_pdf', status: error?.status });
+      });
+    return () => {
+      controller.abort();
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [dataProvider, id, version]);
+
+  if (state.loading) {
+    return (
+      <Stack direction="row" spacing={1} alignItems="center">
+        <CircularProgress size={20} />
+        <span>{translate('rh.checks.pdf_loading')}</span>
+      </Stack>
+    );
+  }
+  if (state.error) {
+    return (
+      <Alert severity={state.status === 409 ? 'info' : 'error'} data-testid="pdf-message">
+        {translate(state.error, { _: state.error })}
+      </Alert>
+    );
+  }
+  return (
+    <Stack spacing={1}>
+      <Stack direction="row" spacing={2}>
+        <Link href={state.url} download={`check-${id}.pdf`}>{translate('rh.checks.pdf_download')}</Link>
+        <Link href={state.url} target="_blank" rel="noopener">{translate('rh.checks.pdf_open')}</Link>
+      </Stack>
+      <Box
+        component="iframe"
+        title={translate('rh.checks.pdf')}
+        src={state.url}
+        data-testid="pdf-frame"
+        sx={{ width: '100%', height: { xs: '60vh', lg: '75vh' }, border: 1, borderColor: 'divider' }}
+      />
+    </Stack>
+  );
+};
+
+const RenderError = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  if (!record?.render_error) return null;
+  return (
+    <Alert severity="error" data-testid="render-error">
+      <b>{translate('rh.checks.render_error')}:</b> {record.render_error}
+    </Alert>
+  );
+};
+
+const CheckDetails = () => (
+  <Box
+    sx={{
+      display: 'grid',
+      gap: 2,
+      p: { xs: 1, sm: 2 },
+      gridTemplateColumns: { xs: '1fr', lg: 'minmax(0, 1fr) minmax(0, 1fr)' },
+    }}
+  >
+    <Stack spacing={2} sx={{ minWidth: 0 }}>
+      <RenderError />
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))' }}>
+        <Labeled label="resources.checks.fields.status"><StatusChip /></Labeled>
+        <Labeled><TextField source="printer_name" /></Labeled>
+        <Labeled><TextField source="point_id" /></Labeled>
+        <Labeled><SelectField source="type" choices={checkTypeChoices} /></Labeled>
+        <Labeled><TextField source="order_id" /></Labeled>
+        <Labeled><NumberField source="render_attempts" /></Labeled>
+        <Labeled><DateField source="created_at" showTime /></Labeled>
+        <Labeled><DateField source="rendered_at" showTime emptyText="—" /></Labeled>
+        <Labeled><DateField source="printed_at" showTime emptyText="—" /></Labeled>
+      </Box>
+      <Card variant="outlined">
+        <CardContent>
+          <OrderDetails />
+        </CardContent>
+      </Card>
+    </Stack>
+    <Box sx={{ minWidth: 0 }}>
+      <PdfPreview />
+    </Box>
+  </Box>
+);
+
+export const CheckShow = () => (
+  <Show actions={<CheckShowActions />}>
+    <CheckDetails />
+  </Show>
+);
+
+export const checks = {
+  name: 'checks',
+  list: CheckList,
+  show: CheckShow,
+  icon: ReceiptIcon,
+  recordRepresentation: (record) => `#${record.id} (${record.order_id})`,
+};

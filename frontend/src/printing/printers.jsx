@@ -1,0 +1,196 @@
+import { useState } from 'react';
+import KeyIcon from '@mui/icons-material/VpnKey';
+import PrintIcon from '@mui/icons-material/Print';
+import { useMediaQuery } from '@mui/material';
+import {
+  BooleanField,
+  BooleanInput,
+  Button,
+  Confirm,
+  Create,
+  CreateButton,
+  DataTable,
+  DateField,
+  Edit,
+  ListButton,
+  List,
+  NullableBooleanInput,
+  NumberInput,
+  SaveButton,
+  SelectField,
+  SelectInput,
+  SimpleForm,
+  SimpleList,
+  TextField,
+  TextInput,
+  Toolbar,
+  TopToolbar,
+  required,
+  useDataProvider,
+  useNotify,
+  useRecordContext,
+  useRefresh,
+  useTranslate,
+} from 'react-admin';
+import {
+  DeactivateButton,
+  ListActions,
+  checkTypeChoices,
+  listSx,
+} from '../common';
+
+const printerFilters = [
+  <NumberInput key="point_id" source="point_id" alwaysOn />,
+  <SelectInput key="check_type" source="check_type" choices={checkTypeChoices} alwaysOn />,
+  <NullableBooleanInput key="is_active" source="is_active" alwaysOn />,
+];
+
+const monospace = { fontFamily: 'monospace', wordBreak: 'break-all' };
+
+export const PrinterList = () => {
+  const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
+  return (
+    <List
+      filters={printerFilters}
+      actions={<ListActions><CreateButton /></ListActions>}
+      sort={{ field: 'id', order: 'ASC' }}
+      perPage={25}
+      sx={listSx}
+    >
+      {isSmall ? (
+        <SimpleList
+          primaryText={(r) => r.name}
+          secondaryText={(r) => `#${r.point_id} · ${r.check_type}`}
+          tertiaryText={(r) => (r.is_active ? '' : '✕')}
+          rowClick="edit"
+        />
+      ) : (
+        <DataTable rowClick="edit" bulkActionButtons={false}>
+          <DataTable.Col source="id" />
+          <DataTable.Col source="name" />
+          <DataTable.NumberCol source="point_id" options={{ useGrouping: false }} />
+          <DataTable.Col source="check_type">
+            <SelectField source="check_type" choices={checkTypeChoices} />
+          </DataTable.Col>
+          <DataTable.Col source="is_active">
+            <BooleanField source="is_active" />
+          </DataTable.Col>
+          <DataTable.Col source="last_seen_at">
+            <DateField source="last_seen_at" showTime />
+          </DataTable.Col>
+          <DataTable.Col source="api_key" disableSort>
+            <TextField source="api_key" sx={monospace} />
+          </DataTable.Col>
+        </DataTable>
+      )}
+    </List>
+  );
+};
+
+/** POST /printers/{id}/regenerate_key after a confirmation; shows the new key. */
+export const RegenerateKeyButton = () => {
+  const record = useRecordContext();
+  const dataProvider = useDataProvider();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [open, setOpen] = useState(false);
+  const [pending, setPending] = useState(false);
+  if (!record) return null;
+
+  const regenerate = async () => {
+    setPending(true);
+    try {
+      const { data } = await dataProvider.regeneratePrinterKey(record.id);
+      notify('rh.printers.key_regenerated', { type: 'success', messageArgs: { key: data?.api_key } });
+      refresh();
+    } catch (error) {
+      notify(error?.message || 'ra.notification.http_error', { type: 'error' });
+    } finally {
+      setPending(false);
+      setOpen(false);
+    }
+  };
+
+  return (
+    <>
+      <Button label="rh.printers.regenerate_key" onClick={() => setOpen(true)} disabled={pending}>
+        <KeyIcon />
+      </Button>
+      <Confirm
+        isOpen={open}
+        loading={pending}
+        title="rh.printers.regenerate_title"
+        content="rh.printers.regenerate_content"
+        onConfirm={regenerate}
+        onClose={() => setOpen(false)}
+      />
+    </>
+  );
+};
+
+const PrinterFormFields = () => (
+  <>
+    <TextInput source="name" validate={required()} fullWidth />
+    <SelectInput source="check_type" choices={checkTypeChoices} validate={required()} />
+    <NumberInput source="point_id" validate={required()} step={1} />
+    <BooleanInput source="is_active" />
+  </>
+);
+
+const ApiKey = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  if (!record) return null;
+  return (
+    <div>
+      <div style={{ fontSize: '0.75rem', opacity: 0.7 }}>{translate('resources.printers.fields.api_key')}</div>
+      <TextField source="api_key" sx={monospace} data-testid="printer-api-key" />
+    </div>
+  );
+};
+
+const PrinterEditActions = () => (
+  <TopToolbar>
+    <RegenerateKeyButton />
+    <ListButton />
+  </TopToolbar>
+);
+
+const PrinterEditToolbar = () => (
+  <Toolbar sx={{ display: 'flex', justifyContent: 'space-between' }}>
+    <SaveButton />
+    <DeactivateButton />
+  </Toolbar>
+);
+
+export const PrinterEdit = () => (
+  <Edit actions={<PrinterEditActions />} mutationMode="pessimistic" redirect="list">
+    <SimpleForm toolbar={<PrinterEditToolbar />}>
+      <ApiKey />
+      <PrinterFormFields />
+    </SimpleForm>
+  </Edit>
+);
+
+export const PrinterCreate = () => (
+  <Create redirect="list">
+    <SimpleForm defaultValues={{ is_active: true }}>
+      <PrinterFormFields />
+      <TextInput
+        source="api_key"
+        helperText="rh.printers.api_key_help"
+        fullWidth
+        parse={(v) => (v === '' ? undefined : v)}
+      />
+    </SimpleForm>
+  </Create>
+);
+
+export const printers = {
+  name: 'printers',
+  list: PrinterList,
+  edit: PrinterEdit,
+  create: PrinterCreate,
+  icon: PrintIcon,
+  recordRepresentation: 'name',
+};
