@@ -1,0 +1,136 @@
+"""Accounts over HTTP: tokens, the current user, and the admin's users API."""
+from server.accounts import service
+from server.accounts.models import ROLES, User
+from server.accounts.schemas import (
+    IssuedTokenSchema, PasswordSchema, TokenListSchema, TokenQuery, TokenSchema, UserListQuery,
+    UserPageSchema, UserSchema, UserUpdateSchema,
+)
+from server.auth import Roles
+from server.db import paginate, run_db
+from server.http import ApiError, BaseHandler, api
+from server.schemas import ErrorSchema
+
+ADMIN = Roles("admin")
+ANY_USER = Roles(*ROLES)
+BASIC_USER = Roles(*ROLES, basic_only=True)
+AUTH_ERRORS = {401: ErrorSchema, 403: ErrorSchema}
+USER_SORTS = {name: getattr(User, name) for name in
+              ("id", "username", "full_name", "email", "role", "is_active", "created_at", "last_login_at")}
+
+
+def bearer_token(handler) -> str:
+    scheme, _, value = handler.request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+async def find_user(user_id: str) -> User:
+    user = await run_db(User.get_or_none, User.id == int(user_id))
+    if user is None:
+        raise ApiError(404, "Пользователь не найден")
+    return user
+
+
+class TokenHandler(BaseHandler):
+    @api(BASIC_USER, query=TokenQuery(), tags=["accounts"], summary="Exchange Basic credentials for a token",
+         responses={201: IssuedTokenSchema, 400: ErrorSchema, 401: ErrorSchema, 429: ErrorSchema})
+    async def post(self):
+        token, row = await run_db(service.issue_token, self.current_user, self.query["name"],
+                                  self.query.get("ttl_hours"))
+        self.write_json(IssuedTokenSchema().dump(
+            {"token": token, "expires_at": row.expires_at, "user": self.current_user}), 201)
+
+    @api(ANY_USER, tags=["accounts"], summary="Revoke the Bearer token of this request",
+         responses={204: None, **AUTH_ERRORS})
+    async def delete(self):
+        row = await run_db(service.token_row, bearer_token(self))
+        if row is not None:
+            await run_db(service.revoke_token, row.id)
+        self.set_status(204)
+        self.finish()
+
+
+class MeHandler(BaseHandler):
+    @api(ANY_USER, tags=["accounts"], summary="The current user and role",
+         responses={200: UserSchema, **AUTH_ERRORS})
+    async def get(self):
+        self.write_json(UserSchema().dump(self.current_user))
+
+
+class UsersHandler(BaseHandler):
+    @api(ADMIN, query=UserListQuery(), tags=["accounts"], summary="List users",
+         responses={200: UserPageSchema, 400: ErrorSchema, **AUTH_ERRORS})
+    async def get(self):
+        q = self.query
+        rows, total = await run_db(lambda: paginate(
+            service.list_users(q.get("role"), q.get("is_active"), q.get("search")), q, USER_SORTS))
+        self.write_json({"items": UserSchema(many=True).dump(rows), "total": total})
+
+    @api(ADMIN, body=UserSchema(), tags=["accounts"], summary="Create a user",
+         responses={201: UserSchema, 400: ErrorSchema, 409: ErrorSchema, **AUTH_ERRORS})
+    async def post(self):
+        try:
+            user = await run_db(service.create_user, **self.body)
+        except service.UsernameTaken:
+            raise ApiError(409, "Пользователь с таким именем уже существует") from None
+        self.write_json(UserSchema().dump(user), 201)
+
+
+class UserHandler(BaseHandler):
+    @api(ADMIN, tags=["accounts"], summary="A user", responses={200: UserSchema, 404: ErrorSchema, **AUTH_ERRORS})
+    async def get(self, user_id):
+        self.write_json(UserSchema().dump(await find_user(user_id)))
+
+    @api(ADMIN, body=UserUpdateSchema(), tags=["accounts"], summary="Edit a user",
+         responses={200: UserSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, **AUTH_ERRORS})
+    async def patch(self, user_id):
+        user = await find_user(user_id)
+        try:
+            user = await run_db(service.update_user, user, dict(self.body))
+        except service.UsernameTaken:
+            raise ApiError(409, "Пользователь с таким именем уже существует") from None
+        self.write_json(UserSchema().dump(user))
+
+    @api(ADMIN, tags=["accounts"], summary="Deactivate a user (their tokens are revoked)",
+         responses={200: UserSchema, 404: ErrorSchema, **AUTH_ERRORS})
+    async def delete(self, user_id):
+        user = await run_db(service.update_user, await find_user(user_id), {"is_active": False})
+        self.write_json(UserSchema().dump(user))
+
+
+class UserPasswordHandler(BaseHandler):
+    @api(ADMIN, body=PasswordSchema(), tags=["accounts"], summary="Set a new password (revokes tokens)",
+         responses={200: UserSchema, 400: ErrorSchema, 404: ErrorSchema, **AUTH_ERRORS})
+    async def post(self, user_id):
+        user = await run_db(service.update_user, await find_user(user_id), {"password": self.body["password"]})
+        self.write_json(UserSchema().dump(user))
+
+
+class UserTokensHandler(BaseHandler):
+    @api(ADMIN, tags=["accounts"], summary="A user's live tokens",
+         responses={200: TokenListSchema, 404: ErrorSchema, **AUTH_ERRORS})
+    async def get(self, user_id):
+        user = await find_user(user_id)
+        tokens = await run_db(lambda: list(service.list_tokens(user)))
+        self.write_json({"items": TokenSchema(many=True).dump(tokens)})
+
+
+class UserTokenHandler(BaseHandler):
+    @api(ADMIN, tags=["accounts"], summary="Revoke one of a user's tokens",
+         responses={204: None, 404: ErrorSchema, **AUTH_ERRORS})
+    async def delete(self, user_id, token_id):
+        user = await find_user(user_id)
+        if not await run_db(service.revoke_token, int(token_id), user):
+            raise ApiError(404, "Токен не найден")
+        self.set_status(204)
+        self.finish()
+
+
+routes = [
+    (r"/api/v1/auth/token", TokenHandler),
+    (r"/api/v1/me", MeHandler),
+    (r"/api/v1/users", UsersHandler),
+    (r"/api/v1/users/(?P<user_id>\d{1,18})", UserHandler),
+    (r"/api/v1/users/(?P<user_id>\d{1,18})/password", UserPasswordHandler),
+    (r"/api/v1/users/(?P<user_id>\d{1,18})/tokens", UserTokensHandler),
+    (r"/api/v1/users/(?P<user_id>\d{1,18})/tokens/(?P<token_id>\d{1,18})", UserTokenHandler),
+]

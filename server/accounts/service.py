@@ -1,0 +1,195 @@
+"""Users, passwords and tokens: plain functions over the models, no Tornado."""
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+
+import peewee
+
+from server.accounts.models import Token, User
+from server.db import database, utcnow
+from server.settings import settings
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+class UsernameTaken(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    encode = base64.b64encode
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                                p=int(p), dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+# Verifying a password costs ~50 ms of scrypt, so it is done for a missing user too: the time a
+# failed login takes does not tell whether the username exists.
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+def verify_credentials(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = User.get_or_none(User.username == username)
+    if not check_password(password, user.password if user else _DUMMY_HASH):
+        return None
+    if not user.is_active:
+        return None
+    User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
+    return user
+
+
+class CredentialCache:
+    """Recently verified credentials, so that each request does not pay for scrypt again.
+
+    Any change to users or tokens clears it in this process; other processes see a change within `ttl`.
+    """
+
+    def __init__(self, ttl: float = 30.0):
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, User]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> User | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, user: User) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + self.ttl, user)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+credential_cache = CredentialCache()
+
+
+def user_for_basic(username: str, password: str) -> User | None:
+    key = "basic:" + hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+    user = credential_cache.get(key)
+    if user is None:
+        user = verify_credentials(username, password)
+        if user is not None:
+            credential_cache.put(key, user)
+    return user
+
+
+def user_for_bearer(token: str) -> User | None:
+    key = "bearer:" + _token_hash(token)
+    user = credential_cache.get(key)
+    if user is None:
+        user = user_for_token(token)
+        if user is not None:
+            credential_cache.put(key, user)
+    return user
+
+
+def create_user(username: str, password: str, role: str, full_name: str = "", email: str = "",
+                is_active: bool = True) -> User:
+    try:
+        with database.atomic():
+            return User.create(username=username, password=hash_password(password), role=role,
+                                full_name=full_name, email=email, is_active=is_active)
+    except peewee.IntegrityError:
+        raise UsernameTaken(username) from None
+
+
+def update_user(user: User, changes: dict) -> User:
+    password = changes.pop("password", None)
+    if password is not None:
+        user.password = hash_password(password)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    try:
+        with database.atomic():
+            user.save()
+    except peewee.IntegrityError:
+        raise UsernameTaken(user.username) from None
+    if password is not None or user.is_active is False:
+        revoke_all_tokens(user)
+    credential_cache.clear()
+    return user
+
+
+def list_users(role=None, is_active=None, search=None):
+    query = User.select()
+    if role:
+        query = query.where(User.role == role)
+    if is_active is not None:
+        query = query.where(User.is_active == is_active)
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(User.username ** pattern | User.full_name ** pattern | User.email ** pattern)
+    return query
+
+
+def ensure_default_admin() -> bool:
+    """Create admin/admin when no user exists yet (the embedded profile's first start)."""
+    if User.select().exists():
+        return False
+    create_user("admin", "admin", "admin", full_name="Administrator")
+    return True
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str = "", ttl_hours: int | None = None) -> tuple[str, Token]:
+    """A new random token for the user; only its hash is stored, so the token is returned once."""
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + dt.timedelta(hours=ttl_hours or settings.token_ttl_hours)
+    row = Token.create(user=user, token_hash=_token_hash(token), name=name, expires_at=expires_at)
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning this unexpired token, or None."""
+    row = (Token.select(Token, User).join(User)
+           .where(Token.token_hash == _token_hash(token), Token.expires_at > utcnow())
+           .first())
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def token_row(token: str) -> Token | None:
+    return Token.get_or_none(Token.token_hash == _token_hash(token))
+
+
+def list_tokens(user: User):
+    return Token.select().where(Token.user == user, Token.expires_at > utcnow()).order_by(Token.id)
+
+
+def revoke_token(token_id: int, user: User | None = None) -> bool:
+    query = Token.delete().where(Token.id == token_id)
+    if user is not None:
+        query = query.where(Token.user == user)
+    credential_cache.clear()
+    return query.execute() > 0
+
+
+def revoke_all_tokens(user: User) -> int:
+    credential_cache.clear()
+    return Token.delete().where(Token.user == user).execute()

@@ -1,0 +1,57 @@
+"""The Tornado application: every module's routes in one table, and the server's start and stop."""
+import asyncio
+import logging
+
+import tornado.web
+
+from server import openapi
+from server.accounts import handlers as accounts
+from server.events import events
+from server.http import NotFoundHandler
+from server.printing import handlers as printing
+
+log = logging.getLogger("server")
+
+
+def api_routes() -> list:
+    """Every documented route, module by module."""
+    return [*printing.routes, *accounts.routes]
+
+
+def all_routes() -> list:
+    from server import admin  # the dashboard is optional at import time: its module serves a build
+
+    return [*api_routes(), *openapi.routes, *admin.routes]
+
+
+def make_app(**settings) -> tornado.web.Application:
+    routes = all_routes()
+    return tornado.web.Application(
+        routes, default_handler_class=NotFoundHandler, openapi=openapi.build_spec(routes),
+        compress_response=True, **settings)
+
+
+class Server:
+    """The HTTP server with what runs beside it: the event channel and, on the embedded profile,
+    the Celery worker threads."""
+
+    def __init__(self, host: str, port: int, embedded_worker=None):
+        self.host, self.port = host, port
+        self.embedded_worker = embedded_worker
+        self.http_server = None
+
+    async def start(self):
+        events.attach(asyncio.get_running_loop())
+        if self.embedded_worker is not None:
+            self.embedded_worker.start()
+        self.http_server = make_app().listen(self.port, self.host, max_body_size=64 * 1024 * 1024,
+                                             xheaders=False)
+        log.info("serving http://%s:%d", self.host, self.port)
+
+    async def stop(self):
+        if self.http_server is not None:
+            self.http_server.stop()
+            await self.http_server.close_all_connections()
+        if self.embedded_worker is not None:
+            self.embedded_worker.stop()
+        events.detach()

@@ -1,0 +1,121 @@
+"""Who is calling: HTTP Basic and Bearer authentication for users, and the access declarations that
+handlers put in `@api(...)`: `PUBLIC`, or `Roles("admin", ...)`. A module may add its own (printers
+authenticate with their api_key)."""
+import base64
+import binascii
+import time
+from collections import defaultdict, deque
+
+from server.accounts.models import User
+from server.accounts.service import user_for_basic, user_for_bearer
+from server.db import run_db
+from server.http import ApiError
+from server.settings import settings
+
+REALM = 'realm="receipt-hub"'
+
+
+class Access:
+    """How a handler method is protected. `security` names its OpenAPI security schemes."""
+
+    security: tuple = ()
+    roles: tuple = ()
+
+    async def authenticate(self, handler):
+        raise NotImplementedError
+
+
+class Public(Access):
+    async def authenticate(self, handler):
+        return None
+
+
+PUBLIC = Public()
+
+
+class Roles(Access):
+    """A user with one of `roles`; `open_when()` true lets anyone in (a deployment choice)."""
+
+    security = ("basicAuth", "bearerAuth")
+
+    def __init__(self, *roles: str, open_when=None, basic_only: bool = False):
+        self.roles = roles
+        self.open_when = open_when
+        self.basic_only = basic_only
+        if basic_only:
+            self.security = ("basicAuth",)
+
+    async def authenticate(self, handler) -> User | None:
+        if self.open_when is not None and self.open_when():
+            return None
+        user = await authenticate_user(handler, self.basic_only)
+        if user.role not in self.roles:
+            raise ApiError(403, "Недостаточно прав для этого действия")
+        return user
+
+
+class LoginThrottle:
+    """Counts failed logins per client address; past the limit, that address waits out the window."""
+
+    def __init__(self):
+        self._failures: dict[str, deque] = defaultdict(deque)
+
+    def _recent(self, address: str) -> deque:
+        failures = self._failures[address]
+        horizon = time.monotonic() - settings.login_failure_window
+        while failures and failures[0] < horizon:
+            failures.popleft()
+        return failures
+
+    def check(self, address: str) -> None:
+        failures = self._recent(address)
+        if len(failures) >= settings.login_failure_limit:
+            retry_after = int(failures[0] + settings.login_failure_window - time.monotonic()) + 1
+            raise ApiError(429, headers={"Retry-After": str(retry_after)})
+
+    def failed(self, address: str) -> None:
+        self._recent(address).append(time.monotonic())
+
+    def succeeded(self, address: str) -> None:
+        self._failures.pop(address, None)
+
+
+login_throttle = LoginThrottle()
+
+
+def unauthorized(handler, message: str = "Неверные или отсутствующие учётные данные") -> ApiError:
+    scheme = handler.request.headers.get("Authorization", "").partition(" ")[0].lower()
+    wants_bearer = scheme == "bearer" or handler.request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    challenge = f"Bearer {REALM}" if wants_bearer else f"Basic {REALM}"
+    return ApiError(401, message, headers={"WWW-Authenticate": challenge})
+
+
+def parse_basic(value: str) -> tuple[str, str] | None:
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+async def authenticate_user(handler, basic_only: bool = False) -> User:
+    """The user behind the request's Authorization header, or a 401 (429 after repeated failures)."""
+    scheme, _, value = handler.request.headers.get("Authorization", "").partition(" ")
+    scheme = scheme.lower()
+    if scheme == "basic":
+        address = handler.client_ip()
+        login_throttle.check(address)
+        credentials = parse_basic(value)
+        user = await run_db(user_for_basic, *credentials) if credentials else None
+        if user is None:
+            login_throttle.failed(address)
+        else:
+            login_throttle.succeeded(address)
+    elif scheme == "bearer" and not basic_only and value.strip():
+        user = await run_db(user_for_bearer, value.strip())
+    else:
+        user = None
+    if user is None:
+        raise unauthorized(handler)
+    return user

@@ -1,0 +1,181 @@
+"""`python -m server COMMAND`: run (the default), migrate, loaddata, createsuperuser, users, worker, beat."""
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from peewee_migrate import Router
+
+from server.db import database, init_database
+from server.settings import PROJECT_ROOT, settings
+
+log = logging.getLogger("server")
+MIGRATIONS = PROJECT_ROOT / "migrations"
+FIXTURES = PROJECT_ROOT / "fixtures"
+
+
+def migration_router() -> Router:
+    return Router(database.obj, migrate_dir=str(MIGRATIONS), ignore=["basemodel"])
+
+
+def migrate() -> list[str]:
+    """Apply pending migrations; return their names."""
+    router = migration_router()
+    pending = router.diff
+    if pending:
+        router.run()
+    return pending
+
+
+def load_fixture(path: Path) -> int:
+    """Load a JSON fixture `[{"model": "printing.Printer", "fields": {...}}, ...]`; rows whose unique
+    fields already exist are left as they are, so loading twice changes nothing."""
+    from server.printing.models import Printer
+
+    models = {"printing.Printer": Printer}
+    created = 0
+    with database.atomic():
+        for entry in json.loads(Path(path).read_text(encoding="utf-8")):
+            model = models[entry["model"]]
+            fields = entry["fields"]
+            created += model.insert(**fields).on_conflict_ignore().as_rowcount().execute()
+    return created
+
+
+def first_start_setup() -> None:
+    """The embedded profile's first start: the schema, the fixtures, and admin/admin."""
+    from server.accounts.service import ensure_default_admin
+
+    applied = migrate()
+    if applied:
+        log.info("applied migrations: %s", ", ".join(applied))
+    if "001_initial" in applied:
+        for fixture in sorted(FIXTURES.glob("*.json")):
+            load_fixture(fixture)
+            log.info("loaded fixture %s", fixture.name)
+    if ensure_default_admin():
+        log.warning("=" * 70)
+        log.warning("created the embedded profile's administrator: admin / admin")
+        log.warning("change that password before anyone else can reach this server")
+        log.warning("=" * 70)
+
+
+def command_run(args) -> None:
+    from server.app import Server
+    from server.worker import EmbeddedWorker
+
+    problem = settings.wkhtmltopdf_problem()
+    if problem:
+        sys.exit(f"cannot start: {problem}")
+    if settings.embedded:
+        with database.connection_context():
+            first_start_setup()
+    worker = EmbeddedWorker() if settings.embedded else None
+    server = Server(args.host or settings.host, args.port or settings.port, worker)
+
+    async def main():
+        await server.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await server.stop()
+
+    asyncio.run(main())
+
+
+def command_migrate(args) -> None:
+    with database.connection_context():
+        applied = migrate()
+    print("applied: " + ", ".join(applied) if applied else "nothing to apply")
+
+
+def command_loaddata(args) -> None:
+    with database.connection_context():
+        created = load_fixture(Path(args.file))
+    print(f"{created} rows created from {args.file}")
+
+
+def command_createsuperuser(args) -> None:
+    from server.accounts.service import UsernameTaken, create_user
+
+    username = args.username or input("Username: ").strip()
+    if args.password_from_env:
+        password = os.environ.get(args.password_from_env, "")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            sys.exit("the passwords differ")
+    if not username or len(password) < 5:
+        sys.exit("a username and a password of at least 5 characters are required")
+    with database.connection_context():
+        try:
+            create_user(username, password, "admin")
+        except UsernameTaken:
+            sys.exit(f"user {username!r} already exists")
+    print(f"superuser {username!r} created")
+
+
+def command_users(args) -> None:
+    from server.accounts.models import User
+
+    with database.connection_context():
+        for user in User.select().order_by(User.id):
+            state = "active" if user.is_active else "inactive"
+            print(f"{user.id:>5}  {user.username:<24} {user.role:<11} {state}  {user.full_name}")
+
+
+def command_worker(args) -> None:
+    from server.worker import celery_app
+
+    problem = settings.wkhtmltopdf_problem()
+    if problem:
+        sys.exit(f"cannot start: {problem}")
+    argv = ["worker", f"--loglevel={settings.log_level}", f"--concurrency={args.concurrency}"]
+    celery_app.worker_main(argv + (["--pool", args.pool] if args.pool else []))
+
+
+def command_beat(args) -> None:
+    from server.worker import celery_app
+
+    celery_app.start(["beat", f"--loglevel={settings.log_level}",
+                      f"--schedule={PROJECT_ROOT / 'var' / 'celerybeat-schedule'}"])
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m server", description="Receipt Hub server")
+    commands = root.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="serve HTTP (the default)")
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.set_defaults(handler=command_run)
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(handler=command_migrate)
+    loaddata = commands.add_parser("loaddata", help="load a JSON fixture")
+    loaddata.add_argument("file")
+    loaddata.set_defaults(handler=command_loaddata)
+    superuser = commands.add_parser("createsuperuser", help="create an admin user")
+    superuser.add_argument("--username")
+    superuser.add_argument("--password-from-env", metavar="VAR", help="read the password from this variable")
+    superuser.set_defaults(handler=command_createsuperuser)
+    commands.add_parser("users", help="list users").set_defaults(handler=command_users)
+    worker = commands.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    worker.add_argument("--pool", help="Celery pool: prefork (default), threads, solo")
+    worker.set_defaults(handler=command_worker)
+    commands.add_parser("beat", help="run Celery beat").set_defaults(handler=command_beat)
+    return root
+
+
+def main(argv=None) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    init_database()
+    if args.command is None:
+        args = parser().parse_args(["run", *(argv or [])])
+    args.handler(args)

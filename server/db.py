@@ -1,0 +1,126 @@
+"""The database: one peewee proxy for SQLite or PostgreSQL (both pooled), and the executor that keeps
+database work off the event loop."""
+import asyncio
+import datetime as dt
+import functools
+import json
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import peewee
+from playhouse.db_url import connect
+
+from server.settings import settings
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 15000,
+}
+
+
+def make_database(url: str) -> peewee.Database:
+    """A pooled database for `url` (sqlite:///path or postgresql://...)."""
+    scheme, rest = url.split("://", 1)
+    scheme = scheme.removesuffix("+pool")
+    if scheme == "sqlite":
+        return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=64, check_same_thread=False,
+                       stale_timeout=300, timeout=30)
+    if scheme in {"postgres", "postgresql"}:
+        return connect(f"postgresql+pool://{rest}", max_connections=64, stale_timeout=300, timeout=30)
+    raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {scheme}://")
+
+
+def init_database(url: str | None = None) -> peewee.Database:
+    db = make_database(url or settings.database_url)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(settings.db_threads, thread_name_prefix="db")
+    return _executor
+
+
+def with_connection(fn, *args, **kwargs):
+    """Call fn inside a pooled connection, returned to the pool afterwards."""
+    with database.connection_context():
+        return fn(*args, **kwargs)
+
+
+async def run_db(fn, *args, **kwargs):
+    """Run database work in the executor, so the event loop never waits on the database."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor(), functools.partial(with_connection, fn, *args, **kwargs))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTimeField(peewee.DateTimeField):
+    """Stored as naive UTC (portable across SQLite and PostgreSQL), returned timezone-aware."""
+
+    def db_value(self, value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+def json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=json_default, separators=(",", ":"))
+
+
+class JSONField(peewee.TextField):
+    """JSON kept as text, the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else dumps(value)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def paginate(query, params: dict, sortable: dict) -> tuple[list, int]:
+    """Apply validated `sort`/`order`/`limit`/`offset` to a query: (that page's rows, total rows)."""
+    column = sortable[params["sort"]]
+    model_id = query.model.id
+    if params["order"] == "desc":
+        ordering = (column.desc(), model_id.desc())
+    else:
+        ordering = (column.asc(), model_id.asc())
+    total = query.count()
+    rows = list(query.order_by(*ordering).limit(params["limit"]).offset(params["offset"]))
+    return rows, total

@@ -1,0 +1,96 @@
+"""Small "something changed" signals between processes: a worker that rendered a check wakes the
+server's long-polling printers.
+
+`publish(topic)` may be called from any thread of any process. With Redis configured (production) the
+topic goes through a Redis channel to every server process; on the embedded profile it is delivered in
+this process. The server side lets coroutines wait for a topic without holding a thread.
+"""
+import asyncio
+import logging
+import threading
+from collections import defaultdict
+
+import redis
+
+from server.settings import settings
+
+log = logging.getLogger("server.events")
+CHANNEL = "receipt-hub:events"
+
+
+class Events:
+    def __init__(self):
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: dict[str, set[asyncio.Future]] = defaultdict(set)
+        self._redis: redis.Redis | None = None
+        self._listener: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def _client(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
+        return self._redis
+
+    def publish(self, topic: str) -> None:
+        if settings.redis_url:
+            try:
+                self._client().publish(CHANNEL, topic)
+                return
+            except redis.RedisError:
+                log.exception("could not publish %s to Redis; delivering in this process only", topic)
+        self.deliver(topic)
+
+    def deliver(self, topic: str) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake, topic)
+
+    def _wake(self, topic: str) -> None:
+        for future in self._waiters.pop(topic, ()):
+            if not future.done():
+                future.set_result(topic)
+
+    # Server side: called on the event loop.
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Deliver topics to waiters on `loop`; with Redis, listen to the channel in a thread."""
+        self._loop = loop
+        self._stopping.clear()
+        if settings.redis_url and self._listener is None:
+            self._listener = threading.Thread(target=self._listen, name="events", daemon=True)
+            self._listener.start()
+
+    def detach(self) -> None:
+        self._stopping.set()
+        self._loop = None
+        self._listener = None
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                pubsub = redis.Redis.from_url(settings.redis_url).pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(CHANNEL)
+                while not self._stopping.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message:
+                        self.deliver(message["data"].decode())
+                pubsub.close()
+            except redis.RedisError:
+                log.exception("lost the Redis events channel; reconnecting")
+                self._stopping.wait(1.0)
+
+    def waiter(self, topic: str) -> asyncio.Future:
+        """A future that completes at the next `publish(topic)`. Take it before looking at the data."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiters[topic].add(future)
+        return future
+
+    def forget(self, topic: str, future: asyncio.Future) -> None:
+        waiters = self._waiters.get(topic)
+        if waiters is not None:
+            waiters.discard(future)
+            if not waiters:
+                self._waiters.pop(topic, None)
+
+
+events = Events()

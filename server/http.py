@@ -1,0 +1,160 @@
+"""The base handler: JSON in and out, the error envelope, and the `api` decorator that declares who may
+call a handler method and what it takes (which also feeds the OpenAPI document)."""
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+
+import marshmallow
+import tornado.web
+
+from server.db import dumps
+from server.settings import settings
+
+log = logging.getLogger("server.http")
+
+MESSAGES = {
+    400: "Некорректный запрос",
+    401: "Требуется авторизация",
+    403: "Недостаточно прав",
+    404: "Не найдено",
+    405: "Метод не поддерживается",
+    409: "Конфликт",
+    413: "Слишком большое тело запроса",
+    415: "Ожидается Content-Type: application/json",
+    429: "Слишком много попыток, повторите позже",
+    500: "Внутренняя ошибка сервера",
+}
+
+
+class ApiError(tornado.web.HTTPError):
+    """An error a client sees as `{"error": message, "details": ...}`."""
+
+    def __init__(self, status: int, message: str | None = None, details: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(status, log_message=None)
+        self.message = message or MESSAGES.get(status, "Ошибка")
+        self.details = details
+        self.headers = headers or {}
+
+
+def flatten_errors(errors, prefix: str = "") -> dict:
+    """marshmallow's nested messages as {"items.0.quantity": [...]}."""
+    flat = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(flatten_errors(value, name))
+            else:
+                flat[name] = value if isinstance(value, list) else [value]
+    else:
+        flat[prefix or "_schema"] = errors if isinstance(errors, list) else [errors]
+    return flat
+
+
+def validate(schema: marshmallow.Schema, data, message: str = "Некорректные данные"):
+    try:
+        return schema.load(data)
+    except marshmallow.ValidationError as error:
+        raise ApiError(400, message, flatten_errors(error.messages)) from None
+
+
+@dataclass
+class Endpoint:
+    """What `@api` declares about one handler method."""
+
+    access: object
+    body: marshmallow.Schema | None = None
+    query: marshmallow.Schema | None = None
+    responses: dict = field(default_factory=dict)
+    summary: str = ""
+    description: str = ""
+    tags: tuple = ()
+    invalid_body_message: str = "Некорректные данные"
+
+
+def api(access, *, body=None, query=None, responses=None, summary="", description="", tags=(),
+        invalid_body_message="Некорректные данные"):
+    """Declare a handler method: who may call it (`access`), its body and query schemas, its responses.
+
+    The wrapper authenticates and authorizes first, then validates; the method finds the results in
+    `self.current_user`, `self.body` and `self.query`.
+    """
+    endpoint = Endpoint(access, body, query, responses or {}, summary, description, tuple(tags),
+                        invalid_body_message)
+
+    def decorate(method):
+        @functools.wraps(method)
+        async def wrapper(self, *args, **kwargs):
+            self.current_user = await endpoint.access.authenticate(self)
+            if endpoint.query is not None:
+                self.query = validate(endpoint.query, self.query_arguments())
+            if endpoint.body is not None:
+                self.body = validate(endpoint.body, self.json_body(), endpoint.invalid_body_message)
+            return await method(self, *args, **kwargs)
+
+        wrapper.endpoint = endpoint
+        return wrapper
+
+    return decorate
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    body = None
+    query = None
+
+    def set_default_headers(self):
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+
+    def client_ip(self) -> str:
+        return self.request.remote_ip or "unknown"
+
+    def query_arguments(self) -> dict:
+        """Query parameters, the last value of each."""
+        return {name: values[-1].decode("utf-8", "replace")
+                for name, values in self.request.query_arguments.items()}
+
+    def json_body(self):
+        body = self.request.body
+        if len(body) > settings.max_body_bytes:
+            raise ApiError(413, details={"_body": [f"at most {settings.max_body_bytes} bytes"]})
+        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise ApiError(415)
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise ApiError(400, "Тело запроса не является корректным JSON",
+                           {"_body": [str(error)[:200]]}) from None
+
+    def write_json(self, data, status: int = 200):
+        self.set_status(status)
+        self.finish(dumps(data))
+
+    def write_error(self, status_code: int, **kwargs):
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        envelope = {"error": MESSAGES.get(status_code, "Ошибка")}
+        if isinstance(error, ApiError):
+            envelope["error"] = error.message
+            if error.details:
+                envelope["details"] = error.details
+            for name, value in error.headers.items():
+                self.set_header(name, value)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(dumps(envelope))
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, ApiError):
+            log.info("%s %s -> %s %s", self.request.method, self.request.path, value.status_code,
+                     value.message)
+        else:
+            super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(BaseHandler):
+    """Unknown paths answer JSON, not Tornado's HTML page."""
+
+    def prepare(self):
+        raise ApiError(404, "Адрес не найден")

@@ -1,0 +1,134 @@
+"""Rendering checks to PDF: an HTML template of the check's type (Tornado's template engine, not its web
+server), turned into a PDF by wkhtmltopdf (the local binary through pdfkit, or the docker-compose
+service), written to a temporary name and renamed, so a printer never downloads half a file."""
+import base64
+import json
+import os
+import shutil
+import tempfile
+import urllib.request
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pdfkit
+from tornado import template
+
+from server.db import utcnow
+from server.events import events
+from server.printing.models import Check
+from server.printing.service import pdf_name, pdf_path, printer_topic
+from server.settings import PROJECT_ROOT, settings
+
+TEMPLATES = template.Loader(str(PROJECT_ROOT / "templates"), autoescape="xhtml_escape")
+KOPECK = Decimal("0.01")
+
+
+class RenderFailed(Exception):
+    def __init__(self, message: str, attempts: int):
+        super().__init__(message)
+        self.attempts = attempts
+
+
+def money(value) -> str:
+    amount = Decimal(str(value)).quantize(KOPECK, rounding=ROUND_HALF_UP)
+    return f"{amount:,.2f}".replace(",", "\u00a0")
+
+
+def quantity(value) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def check_lines(order: dict) -> tuple[list[dict], Decimal]:
+    lines, total = [], Decimal(0)
+    for item in order["items"]:
+        line_total = Decimal(str(item["quantity"])) * Decimal(str(item["unit_price"]))
+        total += line_total
+        lines.append({"name": item["name"], "quantity": quantity(item["quantity"]),
+                      "unit_price": money(item["unit_price"]), "total": money(line_total)})
+    return lines, total
+
+
+def check_html(check_type: str, order: dict, page: str) -> str:
+    lines, computed_total = check_lines(order)
+    total = order.get("price") or computed_total
+    client = order.get("client") or {}
+    return TEMPLATES.load(f"{check_type}_check.html").generate(
+        order=order, lines=lines, total=money(total), client=client, address=order.get("address", ""),
+        thermal=page == "80mm", printed_at=utcnow().strftime("%d.%m.%Y %H:%M UTC"),
+    ).decode()
+
+
+def page_options(page: str, item_count: int) -> dict:
+    common = {"encoding": "UTF-8", "quiet": ""}
+    if page == "80mm":
+        height = 90 + 14 * item_count
+        return {**common, "page-width": "80mm", "page-height": f"{height}mm", "margin-top": "3mm",
+                "margin-bottom": "3mm", "margin-left": "3mm", "margin-right": "3mm"}
+    return {**common, "page-size": "A4", "margin-top": "12mm", "margin-bottom": "12mm",
+            "margin-left": "12mm", "margin-right": "12mm"}
+
+
+def html_to_pdf(html: str, options: dict) -> bytes:
+    if settings.wkhtmltopdf_url:
+        return _pdf_from_service(html, options)
+    binary = shutil.which(settings.wkhtmltopdf) or settings.wkhtmltopdf
+    configuration = pdfkit.configuration(wkhtmltopdf=binary)
+    pdf = pdfkit.from_string(html, False, options=options, configuration=configuration)
+    if not pdf.startswith(b"%PDF"):
+        raise OSError("wkhtmltopdf did not produce a PDF")
+    return pdf
+
+
+def _pdf_from_service(html: str, options: dict) -> bytes:
+    """The openlabs/docker-wkhtmltopdf-aas API: base64 HTML and options in, PDF out."""
+    service_options = {k: v for k, v in options.items() if v != ""}
+    payload = json.dumps({"contents": base64.b64encode(html.encode()).decode(), "options": service_options})
+    request = urllib.request.Request(settings.wkhtmltopdf_url, data=payload.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        pdf = response.read()
+    if not pdf.startswith(b"%PDF"):
+        raise OSError("the wkhtmltopdf service did not answer with a PDF")
+    return pdf
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def render_checks(order_id: int, check_type: str) -> int:
+    """Render the `new` checks of one order and type into their shared file; return how many became
+    `rendered`. Idempotent: rendered and printed checks are left alone. A failure is recorded on the
+    checks and raised as RenderFailed with the attempt count."""
+    checks = list(Check.select().where(Check.order_id == order_id, Check.type == check_type,
+                                       Check.status == "new"))
+    if not checks:
+        return 0
+    relative = pdf_name(order_id, check_type)
+    ids = [c.id for c in checks]
+    try:
+        options = page_options(settings.pdf_page, len(checks[0].order["items"]))
+        html = check_html(check_type, checks[0].order, settings.pdf_page)
+        write_atomically(pdf_path(relative), html_to_pdf(html, options))
+    except Exception as error:  # anything a render can raise is recorded for the dashboard
+        message = f"{type(error).__name__}: {error}"[:2000]
+        Check.update(render_attempts=Check.render_attempts + 1, render_error=message).where(
+            Check.id.in_(ids)).execute()
+        attempts = max(c.render_attempts for c in checks) + 1
+        raise RenderFailed(message, attempts) from error
+    updated = Check.update(status="rendered", pdf_file=relative, rendered_at=utcnow(), render_error=None,
+                           render_attempts=Check.render_attempts + 1).where(
+        Check.id.in_(ids), Check.status == "new").execute()
+    for printer_id in {c.printer_id for c in checks}:
+        events.publish(printer_topic(printer_id))
+    return updated

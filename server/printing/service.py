@@ -1,0 +1,206 @@
+"""Printing logic: checks for an order, what printers fetch, and the admin's printers and checks."""
+import secrets
+from pathlib import Path
+
+import peewee
+
+from server.db import database, paginate, utcnow
+from server.events import events
+from server.printing.models import Check, Printer
+from server.settings import settings
+from server.worker import enqueue
+
+RENDER_TASK = "printing.render_checks"
+
+# The seed's own messages, which ERP and printer clients match on.
+CHECKS_CREATED = "Чеки успешно созданы"
+DUPLICATE_ORDER = "Для данного заказа уже созданы чеки"
+NO_PRINTERS = "Для данной точки не настроено ни одного принтера"
+BAD_API_KEY = "Ошибка авторизации"
+NO_SUCH_CHECK = "Данного чека не существует"
+NO_PDF = "Для данного чека не сгенерирован PDF-файл"
+
+
+class PrintingError(Exception):
+    """A refusal whose message the client sees as it is."""
+
+
+class DuplicateOrder(PrintingError):
+    pass
+
+
+class NoPrinters(PrintingError):
+    pass
+
+
+class NoSuchCheck(PrintingError):
+    pass
+
+
+class NoPdf(PrintingError):
+    pass
+
+
+def printer_topic(printer_id: int) -> str:
+    return f"printer:{printer_id}"
+
+
+def pdf_name(order_id: int, check_type: str) -> str:
+    return f"pdf/{order_id}_{check_type}.pdf"
+
+
+def pdf_path(relative: str) -> Path:
+    return settings.media_root / relative
+
+
+def create_checks(order: dict) -> list[Check]:
+    """One `new` check per active printer of the order's point, and a render task per check type.
+
+    The unique (order_id, printer) constraint refuses a duplicate even when requests race.
+    """
+    order_id, point_id = order["id"], order["point_id"]
+    printers = list(Printer.select().where(Printer.point_id == point_id, Printer.is_active == True))  # noqa: E712
+    if Check.select().where(Check.order_id == order_id).exists():
+        raise DuplicateOrder(DUPLICATE_ORDER)
+    if not printers:
+        raise NoPrinters(NO_PRINTERS)
+    rows = [{"printer": p.id, "type": p.check_type, "order": order, "order_id": order_id, "status": "new",
+             "created_at": utcnow()} for p in printers]
+    try:
+        with database.atomic():
+            Check.insert_many(rows).execute()
+    except peewee.IntegrityError:
+        raise DuplicateOrder(DUPLICATE_ORDER) from None
+    for check_type in sorted({p.check_type for p in printers}):
+        enqueue(RENDER_TASK, order_id, check_type)
+    return list(Check.select().where(Check.order_id == order_id).order_by(Check.id))
+
+
+def printer_by_key(api_key: str | None) -> Printer | None:
+    if not api_key:
+        return None
+    return Printer.get_or_none(Printer.api_key == api_key, Printer.is_active == True)  # noqa: E712
+
+
+def poll_rendered(printer: Printer) -> list[dict]:
+    """The printer's rendered checks, oldest first; the poll is the printer's sign of life."""
+    Printer.update(last_seen_at=utcnow()).where(Printer.id == printer.id).execute()
+    query = (Check.select(Check.id, Check.order_id, Check.type, Check.created_at)
+             .where(Check.printer == printer.id, Check.status == "rendered")
+             .order_by(Check.created_at, Check.id))
+    return [{"id": c.id, "order_id": c.order_id, "type": c.type, "created_at": c.created_at} for c in query]
+
+
+def take_pdf(printer: Printer, check_id: int) -> Path:
+    """The check's PDF for this printer; the check becomes `printed`. Another printer's check does not
+    exist for this one, and downloading a printed check again works."""
+    check = Check.get_or_none(Check.id == check_id, Check.printer == printer.id)
+    if check is None:
+        raise NoSuchCheck(NO_SUCH_CHECK)
+    if check.status == "new" or not check.pdf_file:
+        raise NoPdf(NO_PDF)
+    path = pdf_path(check.pdf_file)
+    if not path.is_file():
+        raise NoPdf(NO_PDF)
+    if check.status == "rendered":
+        Check.update(status="printed", printed_at=utcnow()).where(
+            Check.id == check.id, Check.status == "rendered").execute()
+        events.publish(printer_topic(printer.id))
+    return path
+
+
+# Admin: printers.
+
+PRINTER_SORTS = {name: getattr(Printer, name) for name in
+                 ("id", "name", "point_id", "check_type", "is_active", "last_seen_at", "created_at")}
+CHECK_SORTS = {name: getattr(Check, name) for name in
+               ("id", "order_id", "type", "status", "created_at", "rendered_at", "printed_at")}
+
+
+class ApiKeyTaken(PrintingError):
+    pass
+
+
+def new_api_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def list_printers(params: dict) -> tuple[list[Printer], int]:
+    query = Printer.select()
+    for name in ("point_id", "check_type", "is_active"):
+        if name in params:
+            query = query.where(getattr(Printer, name) == params[name])
+    if params.get("search"):
+        query = query.where(Printer.name ** f"%{params['search']}%")
+    return paginate(query, params, PRINTER_SORTS)
+
+
+def save_printer(printer: Printer, values: dict) -> Printer:
+    for name, value in values.items():
+        setattr(printer, name, value)
+    if not printer.api_key:
+        printer.api_key = new_api_key()
+    try:
+        with database.atomic():
+            printer.save()
+    except peewee.IntegrityError:
+        raise ApiKeyTaken("Принтер с таким api_key уже существует") from None
+    events.publish(printer_topic(printer.id))
+    return printer
+
+
+def create_printer(values: dict) -> Printer:
+    return save_printer(Printer(), values)
+
+
+def regenerate_key(printer: Printer) -> Printer:
+    return save_printer(printer, {"api_key": new_api_key()})
+
+
+def deactivate_printer(printer: Printer) -> Printer:
+    return save_printer(printer, {"is_active": False})
+
+
+# Admin: checks.
+
+def list_checks(params: dict) -> tuple[list[Check], int]:
+    query = Check.select(Check, Printer).join(Printer)
+    filters = {"printer": Check.printer, "type": Check.type, "status": Check.status,
+               "order_id": Check.order_id, "point_id": Printer.point_id}
+    for name, column in filters.items():
+        if name in params:
+            query = query.where(column == params[name])
+    if "created_from" in params:
+        query = query.where(Check.created_at >= params["created_from"])
+    if "created_to" in params:
+        query = query.where(Check.created_at <= params["created_to"])
+    return paginate(query, params, CHECK_SORTS)
+
+
+def get_check(check_id: int) -> Check | None:
+    return Check.select(Check, Printer).join(Printer).where(Check.id == check_id).first()
+
+
+def retry_render(check: Check) -> Check:
+    """Render a check that is still `new` again, from a clean slate of attempts."""
+    if check.status != "new":
+        raise PrintingError("Чек уже сгенерирован: повторная генерация не нужна")
+    Check.update(render_attempts=0, render_error=None).where(
+        Check.order_id == check.order_id, Check.type == check.type, Check.status == "new").execute()
+    enqueue(RENDER_TASK, check.order_id, check.type)
+    return get_check(check.id)
+
+
+def reprint(check: Check) -> Check:
+    """A printed check goes back to `rendered`, so its printer fetches it again."""
+    if check.status == "new":
+        raise NoPdf(NO_PDF)
+    Check.update(status="rendered", printed_at=None).where(Check.id == check.id).execute()
+    events.publish(printer_topic(check.printer_id))
+    return get_check(check.id)
+
+
+def admin_pdf(check: Check) -> Path:
+    if check.status == "new" or not check.pdf_file or not pdf_path(check.pdf_file).is_file():
+        raise NoPdf(NO_PDF)
+    return pdf_path(check.pdf_file)

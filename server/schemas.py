@@ -1,0 +1,76 @@
+"""Schema pieces every module shares: safe scalar fields, the error envelope, list paging."""
+import decimal
+import numbers
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+PAGE_MAX = 500
+
+
+def validate_length(minimum: int, maximum: int):
+    return validate.Length(min=minimum, max=maximum)
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL refuses them), of bounded length."""
+
+    def __init__(self, *, max_length: int = 255, min_length: int = 0, validate=None, **kwargs):
+        validators = [validate_length(min_length, max_length)] + ([validate] if validate else [])
+        super().__init__(validate=validators, **kwargs)
+        self.metadata.setdefault("maxLength", max_length)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Строка не может содержать символ NUL.")
+        return text
+
+
+class Int(fields.Integer):
+    """An integer, or a string of one; never a fraction or a boolean; within `minimum`..`maximum`."""
+
+    def __init__(self, *, minimum: int = 0, maximum: int = INT32_MAX, **kwargs):
+        super().__init__(validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, numbers.Number) and not isinstance(value, bool) and value != int(value):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class Money(fields.Decimal):
+    """An exact amount in roubles with kopecks, rounded half up; never a float in between."""
+
+    def __init__(self, *, minimum: str = "0", maximum: str = "9999999999.99", **kwargs):
+        super().__init__(places=2, rounding=decimal.ROUND_HALF_UP, as_string=True,
+                         validate=validate.Range(min=decimal.Decimal(minimum), max=decimal.Decimal(maximum)),
+                         **kwargs)
+
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True, metadata={"example": "Некорректные данные"})
+    details = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                          metadata={"example": {"items.0.quantity": ["Must be greater than 0."]}})
+
+
+def ordering(*names: str, default: str = "id"):
+    return fields.String(load_default=default, validate=validate.OneOf(names))
+
+
+class ListQuery(Schema):
+    """Paging and ordering that every list takes; a module's list query adds its filters."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_MAX))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INT32_MAX))
+    order = fields.String(load_default="asc", validate=validate.OneOf(["asc", "desc"]))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """The `{"items": [...], "total": N}` shape of a list of `item_schema`."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "total": fields.Integer(required=True),
+    }, name=name)
+

@@ -1,0 +1,90 @@
+"""Every setting of the server, read once from the environment (and an optional `.env`).
+
+Each one is documented in `.env.example`. Tests change them by assigning attributes of `settings`.
+"""
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'receipt_hub.db'}"
+    db_threads: int = 8
+    media_root: Path = PROJECT_ROOT / "media"
+    celery_broker_url: str = ""
+    redis_url: str = ""
+    wkhtmltopdf: str = "wkhtmltopdf"
+    wkhtmltopdf_url: str = ""
+    pdf_page: str = "A4"
+    render_max_retries: int = 3
+    render_retry_backoff: float = 2.0
+    printing_erp_auth: bool = True
+    token_ttl_hours: int = 24 * 7
+    login_failure_limit: int = 5
+    login_failure_window: int = 300
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        load_dotenv(PROJECT_ROOT / ".env", override=False)
+        defaults = cls()
+        broker = _env("CELERY_BROKER_URL")
+        return cls(
+            host=_env("HOST", defaults.host),
+            port=int(_env("PORT", str(defaults.port))),
+            database_url=_env("DATABASE_URL", defaults.database_url),
+            db_threads=int(_env("DB_THREADS", str(defaults.db_threads))),
+            media_root=Path(_env("MEDIA_ROOT", str(defaults.media_root))),
+            celery_broker_url=broker,
+            redis_url=_env("REDIS_URL", broker if broker.startswith("redis") else ""),
+            wkhtmltopdf=_env("WKHTMLTOPDF", defaults.wkhtmltopdf),
+            wkhtmltopdf_url=_env("WKHTMLTOPDF_URL"),
+            pdf_page=_env("PDF_PAGE", defaults.pdf_page),
+            render_max_retries=int(_env("RENDER_MAX_RETRIES", str(defaults.render_max_retries))),
+            render_retry_backoff=float(_env("RENDER_RETRY_BACKOFF", str(defaults.render_retry_backoff))),
+            printing_erp_auth=_bool(_env("PRINTING_ERP_AUTH", "true")),
+            token_ttl_hours=int(_env("TOKEN_TTL_HOURS", str(defaults.token_ttl_hours))),
+            login_failure_limit=int(_env("LOGIN_FAILURE_LIMIT", str(defaults.login_failure_limit))),
+            login_failure_window=int(_env("LOGIN_FAILURE_WINDOW", str(defaults.login_failure_window))),
+            max_body_bytes=int(_env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
+            log_level=_env("LOG_LEVEL", defaults.log_level),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        """No broker configured: background work runs inside the server process."""
+        return not self.celery_broker_url
+
+    @property
+    def pdf_dir(self) -> Path:
+        return self.media_root / "pdf"
+
+    def wkhtmltopdf_problem(self) -> str | None:
+        """Why PDFs cannot be rendered with these settings, or None when they can."""
+        if self.wkhtmltopdf_url or shutil.which(self.wkhtmltopdf):
+            return None
+        return (
+            f"wkhtmltopdf not found at {self.wkhtmltopdf!r}: install it (apt-get install -y wkhtmltopdf), "
+            "set WKHTMLTOPDF to the binary's path, or set WKHTMLTOPDF_URL to the wkhtmltopdf service "
+            "of docker-compose.yml"
+        )
+
+
+settings = Settings.from_env()

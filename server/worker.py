@@ -1,0 +1,77 @@
+"""The Celery app. In production its broker is Redis and `python -m server worker` runs the workers; on
+the embedded profile (no CELERY_BROKER_URL) the same tasks go through an in-memory broker to a worker
+that runs on threads inside the server process, so they still run after the response is sent."""
+import logging
+import threading
+
+from celery import Celery, Task
+from celery.signals import worker_process_init, worker_init
+
+from server.db import database, init_database
+from server.settings import settings
+
+log = logging.getLogger("server.worker")
+
+TASK_MODULES = ["server.printing.tasks"]
+
+celery_app = Celery("receipt_hub")
+celery_app.set_default()
+celery_app.conf.update(
+    broker_url=settings.celery_broker_url or "memory://localhost/",
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"polling_interval": 0.05},
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+    include=TASK_MODULES,
+)
+
+
+class DatabaseTask(Task):
+    """A task that runs inside a pooled database connection."""
+
+    abstract = True
+
+    def __call__(self, *args, **kwargs):
+        with database.connection_context():
+            return super().__call__(*args, **kwargs)
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _connect_database(**_):
+    if database.obj is None:
+        init_database()
+
+
+def enqueue(task_name: str, *args) -> None:
+    """Queue a task by name, so that logic modules need not import the task modules."""
+    celery_app.send_task(task_name, args=args)
+
+
+class EmbeddedWorker:
+    """A Celery worker on threads inside this process, fed by the in-memory broker."""
+
+    def __init__(self, concurrency: int = 2):
+        self.concurrency = concurrency
+        self._controller = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        celery_app.loader.import_default_modules()
+        self._controller = celery_app.WorkController(
+            pool_cls="threads", concurrency=self.concurrency, without_heartbeat=True,
+            without_mingle=True, without_gossip=True, loglevel=settings.log_level, hostname="embedded@local",
+        )
+        self._thread = threading.Thread(target=self._controller.start, name="embedded-worker", daemon=True)
+        self._thread.start()
+        log.info("embedded worker started with %d threads", self.concurrency)
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop(in_sighandler=False)
+            self._thread.join(timeout=10)
+            self._controller = None
