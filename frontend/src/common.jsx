@@ -1,10 +1,12 @@
 // Pieces every list and form of the dashboard shares.
 import BlockIcon from '@mui/icons-material/Block';
 import {
+  DateField,
   DeleteWithConfirmButton,
   ExportButton,
   FilterButton,
   TopToolbar,
+  useLocaleState,
   useRecordContext,
 } from 'react-admin';
 
@@ -59,4 +61,10 @@ export const DeactivateButton = ({ nameField = 'name' }) => {
       redirect="list"
     />
   );
+};
+
+/** A date and time in the dashboard's language (not the browser's). */
+export const DateTimeField = (props) => {
+  const [locale] = useLocaleState();
+  return <DateField showTime locales={locale === 'en' ? 'en-GB' : 'ru-RU'} emptyText="—" {...props} />;
 };

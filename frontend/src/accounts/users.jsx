@@ -16,7 +16,6 @@ import {
   Button,
   CreateBase,
   DataTable,
-  DateField,
   Edit,
   email,
   List,
@@ -39,7 +38,7 @@ import {
   useRefresh,
   useTranslate,
 } from 'react-admin';
-import { DeactivateButton, ListActions, listSx, roleChoices } from '../common';
+import { DateTimeField, DeactivateButton, ListActions, listSx, roleChoices } from '../common';
 
 const userFilters = [
   <SearchInput key="q" source="q" alwaysOn />,
@@ -132,10 +131,10 @@ export const UserList = () => {
             <BooleanField source="is_active" />
           </DataTable.Col>
           <DataTable.Col source="created_at">
-            <DateField source="created_at" showTime />
+            <DateTimeField source="created_at" />
           </DataTable.Col>
           <DataTable.Col source="last_login_at">
-            <DateField source="last_login_at" showTime />
+            <DateTimeField source="last_login_at" />
           </DataTable.Col>
         </DataTable>
       )}

@@ -23,7 +23,6 @@ import jsonExport from 'jsonexport/dist';
 import {
   Button,
   DataTable,
-  DateField,
   DateInput,
   downloadCSV,
   Labeled,
@@ -44,7 +43,7 @@ import {
   useRefresh,
   useTranslate,
 } from 'react-admin';
-import { ListActions, checkStatusChoices, checkTypeChoices, listSx } from '../common';
+import { DateTimeField, ListActions, checkStatusChoices, checkTypeChoices, listSx } from '../common';
 
 const STATUS_COLORS = { new: 'warning', rendered: 'info', printed: 'success' };
 
@@ -133,20 +132,20 @@ export const CheckList = () => {
         <DataTable rowClick="show" bulkActionButtons={false}>
           <DataTable.Col source="id" />
           <DataTable.Col source="order_id" />
-          <DataTable.Col source="printer" render={(r) => r.printer_name ?? r.printer} />
-          <DataTable.Col source="point_id" />
+          <DataTable.Col source="printer" render={(r) => r.printer_name ?? r.printer} disableSort />
+          <DataTable.Col source="point_id" disableSort />
           <DataTable.Col source="type">
             <SelectField source="type" choices={checkTypeChoices} />
           </DataTable.Col>
           <DataTable.Col source="status">
             <StatusChip />
           </DataTable.Col>
-          <DataTable.Col source="render_attempts" />
+          <DataTable.Col source="render_attempts" disableSort />
           <DataTable.Col source="created_at">
-            <DateField source="created_at" showTime />
+            <DateTimeField source="created_at" />
           </DataTable.Col>
           <DataTable.Col source="printed_at">
-            <DateField source="printed_at" showTime />
+            <DateTimeField source="printed_at" />
           </DataTable.Col>
         </DataTable>
       )}
@@ -345,9 +344,9 @@ const CheckDetails = () => (
         <Labeled><SelectField source="type" choices={checkTypeChoices} /></Labeled>
         <Labeled><TextField source="order_id" /></Labeled>
         <Labeled><NumberField source="render_attempts" /></Labeled>
-        <Labeled><DateField source="created_at" showTime /></Labeled>
-        <Labeled><DateField source="rendered_at" showTime emptyText="—" /></Labeled>
-        <Labeled><DateField source="printed_at" showTime emptyText="—" /></Labeled>
+        <Labeled><DateTimeField source="created_at" /></Labeled>
+        <Labeled><DateTimeField source="rendered_at" /></Labeled>
+        <Labeled><DateTimeField source="printed_at" /></Labeled>
       </Box>
       <Card variant="outlined">
         <CardContent>

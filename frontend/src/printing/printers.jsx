@@ -10,7 +10,6 @@ import {
   Create,
   CreateButton,
   DataTable,
-  DateField,
   Edit,
   ListButton,
   List,
@@ -33,6 +32,7 @@ import {
   useTranslate,
 } from 'react-admin';
 import {
+  DateTimeField,
   DeactivateButton,
   ListActions,
   checkTypeChoices,
@@ -76,7 +76,7 @@ export const PrinterList = () => {
             <BooleanField source="is_active" />
           </DataTable.Col>
           <DataTable.Col source="last_seen_at">
-            <DateField source="last_seen_at" showTime />
+            <DateTimeField source="last_seen_at" />
           </DataTable.Col>
           <DataTable.Col source="api_key" disableSort>
             <TextField source="api_key" sx={monospace} />
