@@ -15,7 +15,10 @@ import redis
 from server.settings import settings
 
 log = logging.getLogger("server.events")
-CHANNEL = "receipt-hub:events"
+
+
+def channel() -> str:
+    return f"{settings.celery_queue}:events"
 
 
 class Events:
@@ -34,7 +37,7 @@ class Events:
     def publish(self, topic: str) -> None:
         if settings.redis_url:
             try:
-                self._client().publish(CHANNEL, topic)
+                self._client().publish(channel(), topic)
                 return
             except redis.RedisError:
                 log.exception("could not publish %s to Redis; delivering in this process only", topic)
@@ -69,7 +72,7 @@ class Events:
         while not self._stopping.is_set():
             try:
                 pubsub = redis.Redis.from_url(settings.redis_url).pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(channel())
                 while not self._stopping.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message:

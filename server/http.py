@@ -43,7 +43,10 @@ def flatten_errors(errors, prefix: str = "") -> dict:
     flat = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema" and prefix:
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, dict):
                 flat.update(flatten_errors(value, name))
             else:

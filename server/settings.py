@@ -28,6 +28,7 @@ class Settings:
     db_threads: int = 8
     media_root: Path = PROJECT_ROOT / "media"
     celery_broker_url: str = ""
+    celery_queue: str = "receipt-hub"
     redis_url: str = ""
     wkhtmltopdf: str = "wkhtmltopdf"
     wkhtmltopdf_url: str = ""
@@ -53,6 +54,7 @@ class Settings:
             db_threads=int(_env("DB_THREADS", str(defaults.db_threads))),
             media_root=Path(_env("MEDIA_ROOT", str(defaults.media_root))),
             celery_broker_url=broker,
+            celery_queue=_env("CELERY_QUEUE", defaults.celery_queue),
             redis_url=_env("REDIS_URL", broker if broker.startswith("redis") else ""),
             wkhtmltopdf=_env("WKHTMLTOPDF", defaults.wkhtmltopdf),
             wkhtmltopdf_url=_env("WKHTMLTOPDF_URL"),

@@ -20,6 +20,7 @@ celery_app.conf.update(
     broker_url=settings.celery_broker_url or "memory://localhost/",
     broker_connection_retry_on_startup=True,
     broker_transport_options={"polling_interval": 0.05},
+    task_default_queue=settings.celery_queue,
     task_ignore_result=True,
     task_acks_late=True,
     task_reject_on_worker_lost=True,

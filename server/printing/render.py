@@ -123,12 +123,12 @@ def render_checks(order_id: int, check_type: str) -> int:
     except Exception as error:  # anything a render can raise is recorded for the dashboard
         message = f"{type(error).__name__}: {error}"[:2000]
         Check.update(render_attempts=Check.render_attempts + 1, render_error=message).where(
-            Check.id.in_(ids)).execute()
+            Check.id.in_(ids), Check.order_id == order_id, Check.status == "new").execute()
         attempts = max(c.render_attempts for c in checks) + 1
         raise RenderFailed(message, attempts) from error
     updated = Check.update(status="rendered", pdf_file=relative, rendered_at=utcnow(), render_error=None,
                            render_attempts=Check.render_attempts + 1).where(
-        Check.id.in_(ids), Check.status == "new").execute()
+        Check.id.in_(ids), Check.order_id == order_id, Check.type == check_type, Check.status == "new").execute()
     for printer_id in {c.printer_id for c in checks}:
         events.publish(printer_topic(printer_id))
     return updated

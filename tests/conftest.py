@@ -1,0 +1,254 @@
+"""Fixtures for the whole suite: the profile's real database, a running server, a Celery worker.
+
+RH_TEST_PROFILE=production (the default): PostgreSQL and Redis on 127.0.0.1 (a fresh database per
+session), and `python -m server worker` as a separate process. RH_TEST_PROFILE=embedded: a SQLite file
+and the in-process worker, as `make run` starts them. The services must be reachable; the session stops
+at once with what to start when they are not.
+"""
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import services
+
+PROFILE = os.environ.get("RH_TEST_PROFILE", "production")
+RUN_ID = f"rh_test_{os.getpid()}"
+TMP = Path(tempfile.mkdtemp(prefix="receipt-hub-tests-"))
+POSTGRES_BASE = services.POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+
+os.environ.update({
+    "MEDIA_ROOT": str(TMP / "media"),
+    "RENDER_RETRY_BACKOFF": "1",
+    "CELERY_QUEUE": RUN_ID,
+    "LOG_LEVEL": "WARNING",
+})
+if PROFILE == "production":
+    os.environ["DATABASE_URL"] = f"{POSTGRES_BASE}/{RUN_ID}"
+    os.environ["CELERY_BROKER_URL"] = services.REDIS_URL
+elif PROFILE == "embedded":
+    os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'test.db'}"
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ.pop("REDIS_URL", None)
+else:
+    raise SystemExit(f"RH_TEST_PROFILE must be production or embedded, not {PROFILE!r}")
+
+import psycopg2  # noqa: E402
+import requests  # noqa: E402
+
+from server.accounts import service as accounts  # noqa: E402
+from server.accounts.models import ROLES, User  # noqa: E402
+from server.auth import login_throttle  # noqa: E402
+from server.cli import load_fixture, migrate  # noqa: E402
+from server.db import BaseModel, database, init_database, is_sqlite  # noqa: E402
+from server.settings import PROJECT_ROOT, settings  # noqa: E402
+
+PASSWORDS = {role: f"{role}-password" for role in ROLES}
+_HASHES = {}
+
+
+def pytest_sessionstart(session):
+    missing = services.problems() if PROFILE == "production" else [
+        p for p in services.problems() if "PostgreSQL" not in p and "Redis" not in p]
+    if missing:
+        pytest.exit("the tests need real services:\n  " + "\n  ".join(missing), returncode=3)
+
+
+def pytest_report_header(config):
+    return f"receipt-hub profile: {PROFILE} ({os.environ['DATABASE_URL']})"
+
+
+def _admin_sql(sql: str) -> None:
+    connection = psycopg2.connect(services.POSTGRES_ADMIN_URL)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    connection.close()
+
+
+def all_models() -> list:
+    found, pending = [], list(BaseModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending.extend(model.__subclasses__())
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database():
+    """A fresh database with the schema made by the migrations themselves."""
+    if PROFILE == "production":
+        _admin_sql(f'DROP DATABASE IF EXISTS "{RUN_ID}"')
+        _admin_sql(f'CREATE DATABASE "{RUN_ID}"')
+    init_database()
+    with database.connection_context():
+        assert migrate(), "the migrations created nothing"
+    yield database
+    database.obj.close_all()
+    if PROFILE == "production":
+        _admin_sql(f'DROP DATABASE IF EXISTS "{RUN_ID}" WITH (FORCE)')
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def truncate_all() -> None:
+    models = all_models()
+    if is_sqlite():
+        with database.atomic():
+            for model in models:
+                model.delete().execute()
+    else:
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in models)
+        database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(autouse=True)
+def db(test_database):
+    """Each test starts from empty tables and an empty media folder, with one user per role."""
+    with database.connection_context():
+        truncate_all()
+        for role in ROLES:
+            if role not in _HASHES:
+                _HASHES[role] = accounts.hash_password(PASSWORDS[role])
+            User.create(username=role, password=_HASHES[role], role=role, full_name=f"Test {role}")
+        shutil.rmtree(settings.media_root, ignore_errors=True)
+        (settings.media_root / "pdf").mkdir(parents=True)
+        accounts.credential_cache.clear()
+        login_throttle._failures.clear()
+        yield database
+
+
+@pytest.fixture
+def printers(db):
+    """The printers of fixtures/printers.json."""
+    from server.printing.models import Printer
+
+    load_fixture(PROJECT_ROOT / "fixtures" / "printers.json")
+    return {p.api_key: p for p in Printer.select()}
+
+
+class LiveServer:
+    """The whole application on a free port, in a thread of this process, with its event loop."""
+
+    def __init__(self):
+        from server.app import Server
+        from server.worker import EmbeddedWorker
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = Server("127.0.0.1", self.port, EmbeddedWorker() if settings.embedded else None)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="live-server", daemon=True)
+        self.started = threading.Event()
+
+    def _run(self):
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self.server.start())
+        self.started.set()
+        self.loop.run_forever()
+
+    def start(self):
+        self.thread.start()
+        assert self.started.wait(20), "the server did not start"
+
+    def stop(self):
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(20)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(test_database):
+    """On the production profile, `python -m server worker` as its own process, over Redis."""
+    if settings.embedded:
+        yield None
+        return
+    log = open(TMP / "worker.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "server", "worker", "--concurrency", "2"],
+                               cwd=PROJECT_ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+    from server.worker import celery_app
+
+    deadline = time.monotonic() + 60
+    while not celery_app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start:\n" + (TMP / "worker.log").read_text())
+    yield process
+    process.terminate()
+    process.wait(20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(test_database, celery_worker_process):
+    server = LiveServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+class ApiSession(requests.Session):
+    """requests bound to the live server's URL: `api.get('/api/v1/printers')`."""
+
+    def __init__(self, base_url: str, auth=None):
+        super().__init__()
+        self.base_url = base_url
+        self.auth = auth
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+
+def client_for(live_server, role: str | None) -> ApiSession:
+    return ApiSession(live_server.url, (role, PASSWORDS[role]) if role else None)
+
+
+@pytest.fixture
+def api(live_server):
+    """An admin's session."""
+    with client_for(live_server, "admin") as session:
+        yield session
+
+
+@pytest.fixture
+def anonymous(live_server):
+    with client_for(live_server, None) as session:
+        yield session
+
+
+@pytest.fixture
+def as_role(live_server):
+    sessions = []
+
+    def make(role):
+        sessions.append(client_for(live_server, role))
+        return sessions[-1]
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+def wait_until(predicate, timeout: float = 30, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
