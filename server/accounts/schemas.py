@@ -12,18 +12,20 @@ class UserSchema(Schema):
                     metadata={"example": "cashier1"})
     password = Text(required=True, load_only=True, min_length=5, max_length=128,
                     metadata={"example": "s3cret-pass"})
-    full_name = Text(load_default="", metadata={"example": "Мария Иванова"})
-    email = fields.Email(load_default="", validate=validate.Length(max=255),
+    full_name = Text(metadata={"example": "Мария Иванова"})
+    email = fields.Email(validate=validate.Length(max=255),
                          metadata={"example": "maria@example.com"})
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    is_active = fields.Boolean(load_default=True)
+    is_active = fields.Boolean(metadata={"default": True})
     created_at = fields.DateTime(dump_only=True)
     last_login_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class UserUpdateSchema(UserSchema):
-    class Meta:
-        partial = True
+    """Every field optional; what is not sent is left as it is."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
 
 
 class PasswordSchema(Schema):

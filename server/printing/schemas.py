@@ -68,14 +68,16 @@ class PrinterSchema(Schema):
                    metadata={"description": "Generated when not given", "example": "kitchen-1-key"})
     check_type = fields.String(required=True, validate=validate.OneOf(CHECK_TYPES))
     point_id = Int(required=True, metadata={"example": 1})
-    is_active = fields.Boolean(load_default=True)
+    is_active = fields.Boolean(metadata={"default": True})
     last_seen_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
 
 class PrinterUpdateSchema(PrinterSchema):
-    class Meta:
-        partial = True
+    """Every field optional; what is not sent is left as it is."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
 
 
 class PrinterListQuery(ListQuery):
