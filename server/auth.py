@@ -4,7 +4,7 @@ authenticate with their api_key)."""
 import base64
 import binascii
 import time
-from collections import defaultdict, deque
+from collections import deque
 
 from server.accounts.models import User
 from server.accounts.service import user_for_basic, user_for_bearer
@@ -55,26 +55,39 @@ class Roles(Access):
 
 
 class LoginThrottle:
-    """Counts failed logins per client address; past the limit, that address waits out the window."""
+    """Counts failed logins per client address; past the limit, that address waits out the window.
+
+    Only addresses with recent failures are kept, so many clients cannot grow it without bound."""
 
     def __init__(self):
-        self._failures: dict[str, deque] = defaultdict(deque)
+        self._failures: dict[str, deque] = {}
 
-    def _recent(self, address: str) -> deque:
-        failures = self._failures[address]
+    def _recent(self, address: str) -> deque | None:
+        failures = self._failures.get(address)
+        if failures is None:
+            return None
         horizon = time.monotonic() - settings.login_failure_window
         while failures and failures[0] < horizon:
             failures.popleft()
+        if not failures:
+            del self._failures[address]
+            return None
         return failures
 
     def check(self, address: str) -> None:
         failures = self._recent(address)
-        if len(failures) >= settings.login_failure_limit:
+        if failures is not None and len(failures) >= settings.login_failure_limit:
             retry_after = int(failures[0] + settings.login_failure_window - time.monotonic()) + 1
-            raise ApiError(429, headers={"Retry-After": str(retry_after)})
+            raise ApiError(429, "Слишком много неудачных попыток входа, повторите позже",
+                           headers={"Retry-After": str(max(retry_after, 1))})
 
     def failed(self, address: str) -> None:
-        self._recent(address).append(time.monotonic())
+        if len(self._failures) > 100_000:
+            self._failures.clear()
+        failures = self._failures.setdefault(address, deque())
+        failures.append(time.monotonic())
+        while len(failures) > settings.login_failure_limit:
+            failures.popleft()
 
     def succeeded(self, address: str) -> None:
         self._failures.pop(address, None)

@@ -56,6 +56,38 @@ def flatten_errors(errors, prefix: str = "") -> dict:
     return flat
 
 
+MAX_JSON_DEPTH = 32
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def check_json_value(value) -> None:
+    """Refuse what parses as JSON but no handler should ever see: nesting deeper than MAX_JSON_DEPTH,
+    and strings with NUL (PostgreSQL refuses them) or lone surrogates (not encodable as UTF-8)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ApiError(400, "Слишком глубокая вложенность JSON",
+                               {"_body": [f"at most {MAX_JSON_DEPTH} levels of nesting"]})
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                if isinstance(key, str):
+                    pending.append((key, depth))
+                pending.append((child, depth + 1))
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise ApiError(400, "Строка не может содержать символ NUL", {"_body": ["NUL in a string"]})
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ApiError(400, "Строка не является корректным UTF-8",
+                               {"_body": ["a lone surrogate in a string"]}) from None
+
+
 def validate(schema: marshmallow.Schema, data, message: str = "Некорректные данные"):
     try:
         return schema.load(data)
@@ -84,6 +116,11 @@ def api(access, *, body=None, query=None, responses=None, summary="", descriptio
     The wrapper authenticates and authorizes first, then validates; the method finds the results in
     `self.current_user`, `self.body` and `self.query`.
     """
+    for schema in (body, query):
+        # `class Meta: partial = True` marks an edit schema (every field optional); marshmallow itself
+        # only knows `partial` as an instance attribute, which both `load` and apispec honour.
+        if schema is not None and schema.partial is None and getattr(schema.Meta, "partial", False):
+            schema.partial = True
     endpoint = Endpoint(access, body, query, responses or {}, summary, description, tuple(tags),
                         invalid_body_message)
 
@@ -127,10 +164,12 @@ class BaseHandler(tornado.web.RequestHandler):
         if content_type != "application/json":
             raise ApiError(415)
         try:
-            return json.loads(body.decode("utf-8"))
+            value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise ApiError(400, "Тело запроса не является корректным JSON",
                            {"_body": [str(error)[:200]]}) from None
+        check_json_value(value)
+        return value
 
     def write_json(self, data, status: int = 200):
         self.set_status(status)

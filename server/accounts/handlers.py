@@ -23,6 +23,14 @@ def bearer_token(handler) -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
+def refuse_locking_out(handler, user: User, changes: dict) -> None:
+    """An admin may not deactivate themselves or take away their own admin role."""
+    if user.id != handler.current_user.id:
+        return
+    if changes.get("is_active") is False or changes.get("role", "admin") != "admin":
+        raise ApiError(409, "Нельзя отключить себя или снять с себя роль администратора")
+
+
 async def find_user(user_id: str) -> User:
     user = await run_db(User.get_or_none, User.id == int(user_id))
     if user is None:
@@ -39,12 +47,15 @@ class TokenHandler(BaseHandler):
         self.write_json(IssuedTokenSchema().dump(
             {"token": token, "expires_at": row.expires_at, "user": self.current_user}), 201)
 
-    @api(ANY_USER, tags=["accounts"], summary="Revoke the Bearer token of this request",
-         responses={204: None, **AUTH_ERRORS})
+    @api(ANY_USER, tags=["accounts"], summary="Revoke the Bearer token of this request (log out)",
+         description="Called with `Authorization: Bearer <token>`; with Basic credentials there is no "
+                     "token to revoke (400).",
+         responses={204: None, 400: ErrorSchema, **AUTH_ERRORS})
     async def delete(self):
-        row = await run_db(service.token_row, bearer_token(self))
-        if row is not None:
-            await run_db(service.revoke_token, row.id)
+        token = bearer_token(self)
+        if not token:
+            raise ApiError(400, "Отозвать можно только Bearer-токен этого запроса")
+        await run_db(service.revoke_token_value, token)
         self.set_status(204)
         self.finish()
 
@@ -84,6 +95,7 @@ class UserHandler(BaseHandler):
          responses={200: UserSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, **AUTH_ERRORS})
     async def patch(self, user_id):
         user = await find_user(user_id)
+        refuse_locking_out(self, user, self.body)
         try:
             user = await run_db(service.update_user, user, dict(self.body))
         except service.UsernameTaken:
@@ -91,9 +103,11 @@ class UserHandler(BaseHandler):
         self.write_json(UserSchema().dump(user))
 
     @api(ADMIN, tags=["accounts"], summary="Deactivate a user (their tokens are revoked)",
-         responses={200: UserSchema, 404: ErrorSchema, **AUTH_ERRORS})
+         responses={200: UserSchema, 404: ErrorSchema, 409: ErrorSchema, **AUTH_ERRORS})
     async def delete(self, user_id):
-        user = await run_db(service.update_user, await find_user(user_id), {"is_active": False})
+        user = await find_user(user_id)
+        refuse_locking_out(self, user, {"is_active": False})
+        user = await run_db(service.update_user, user, {"is_active": False})
         self.write_json(UserSchema().dump(user))
 
 

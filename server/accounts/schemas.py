@@ -4,60 +4,73 @@ from server.accounts.models import ROLES
 from server.schemas import ListQuery, Text, ordering, page_schema
 
 USERNAME = validate.Regexp(r"^[\w.@+-]+$", error="Только буквы, цифры и символы . @ + - _")
+_EMAIL = validate.Email(error="Некорректный адрес электронной почты")
+
+
+def email_or_blank(value: str) -> None:
+    """An e-mail address, or "" for none (so an edit can clear it)."""
+    if value:
+        _EMAIL(value)
 
 
 class UserSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = fields.Integer(dump_only=True, metadata={"example": 2})
     username = Text(required=True, min_length=1, max_length=150, validate=USERNAME,
                     metadata={"example": "cashier1"})
     password = Text(required=True, load_only=True, min_length=5, max_length=128,
                     metadata={"example": "s3cret-pass"})
-    full_name = Text(metadata={"example": "Мария Иванова"})
-    email = fields.Email(validate=validate.Length(max=255),
-                         metadata={"example": "maria@example.com"})
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    is_active = fields.Boolean(metadata={"default": True})
+    full_name = Text(load_default="", metadata={"example": "Мария Иванова"})
+    email = Text(load_default="", validate=email_or_blank,
+                 metadata={"example": "maria@example.com",
+                           "description": "An e-mail address, or an empty string for none"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata={"example": "cashier"})
+    is_active = fields.Boolean(load_default=True, metadata={"example": True})
     created_at = fields.DateTime(dump_only=True)
     last_login_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class UserUpdateSchema(UserSchema):
-    """Every field optional; what is not sent is left as it is."""
+    """Any of the user's fields; those left out are kept."""
 
-    def __init__(self, **kwargs):
-        super().__init__(partial=True, **kwargs)
+    class Meta:
+        partial = True
 
 
 class PasswordSchema(Schema):
-    password = Text(required=True, min_length=5, max_length=128)
+    password = Text(required=True, min_length=5, max_length=128, metadata={"example": "n3w-s3cret"})
 
 
 class UserListQuery(ListQuery):
     role = fields.String(validate=validate.OneOf(ROLES))
     is_active = fields.Boolean()
-    search = Text(max_length=100)
+    search = Text(max_length=100, metadata={"description": "A part of the username, full name or e-mail"})
     sort = ordering("id", "username", "full_name", "email", "role", "is_active", "created_at",
                     "last_login_at")
 
 
 class TokenQuery(Schema):
-    name = Text(load_default="", max_length=100, metadata={"example": "dashboard"})
-    ttl_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 365))
+    name = Text(load_default="", max_length=100, metadata={"example": "dashboard",
+                                                            "description": "What the token is for"})
+    ttl_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 365),
+                               metadata={"description": "Lifetime in hours (TOKEN_TTL_HOURS by default)"})
 
 
 class TokenSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
+    id = fields.Integer(required=True, metadata={"example": 1})
+    name = fields.String(required=True, metadata={"example": "dashboard"})
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
     last_used_at = fields.DateTime(allow_none=True)
 
 
 class IssuedTokenSchema(Schema):
-    token = fields.String(required=True, metadata={"description": "Shown once; send as Bearer"})
+    token = fields.String(required=True, metadata={"description": "Shown once; send as `Authorization: Bearer`",
+                                                   "example": "q6J0t1xJ0cS9fYbq0m1v3c4jR1gkz0mV8H2wD7sP5eA"})
     expires_at = fields.DateTime(required=True)
     user = fields.Nested(UserSchema, required=True)
 
 
 UserPageSchema = page_schema(UserSchema, "UserPage")
-TokenListSchema = Schema.from_dict({"items": fields.List(fields.Nested(TokenSchema))}, name="TokenList")
+TokenListSchema = Schema.from_dict({"items": fields.List(fields.Nested(TokenSchema), required=True)},
+                                   name="TokenList")
+

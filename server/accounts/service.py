@@ -71,11 +71,13 @@ class CredentialCache:
             return None
         return entry[1]
 
-    def put(self, key: str, user: User) -> None:
+    def put(self, key: str, user: User, valid_for: float | None = None) -> None:
+        """Remember `user` for `ttl` seconds, or less when the credential itself expires sooner."""
+        ttl = self.ttl if valid_for is None else min(self.ttl, valid_for)
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()
-            self._entries[key] = (time.monotonic() + self.ttl, user)
+            self._entries[key] = (time.monotonic() + ttl, user)
 
     def clear(self) -> None:
         with self._lock:
@@ -99,9 +101,11 @@ def user_for_bearer(token: str) -> User | None:
     key = "bearer:" + _token_hash(token)
     user = credential_cache.get(key)
     if user is None:
-        user = user_for_token(token)
-        if user is not None:
-            credential_cache.put(key, user)
+        row = live_token(token)
+        if row is not None:
+            user = row.user
+            # An entry never outlives the token: an expired token is refused on the second.
+            credential_cache.put(key, user, (row.expires_at - utcnow()).total_seconds())
     return user
 
 
@@ -138,9 +142,9 @@ def list_users(role=None, is_active=None, search=None):
         query = query.where(User.role == role)
     if is_active is not None:
         query = query.where(User.is_active == is_active)
-    if search:
-        pattern = f"%{search}%"
-        query = query.where(User.username ** pattern | User.full_name ** pattern | User.email ** pattern)
+    if search:  # a substring, case-insensitive; % and _ in it are plain characters
+        query = query.where(User.username.contains(search) | User.full_name.contains(search)
+                            | User.email.contains(search))
     return query
 
 
@@ -164,18 +168,27 @@ def issue_token(user: User, name: str = "", ttl_hours: int | None = None) -> tup
     return token, row
 
 
+def live_token(token: str) -> Token | None:
+    """The unexpired token row of an active user (with `.user` loaded), or None; marks it used."""
+    now = utcnow()
+    row = (Token.select(Token, User).join(User)
+           .where(Token.token_hash == _token_hash(token), Token.expires_at > now, User.is_active == True)  # noqa: E712
+           .first())
+    if row is not None:
+        Token.update(last_used_at=now).where(Token.id == row.id).execute()
+    return row
+
+
 def user_for_token(token: str) -> User | None:
     """The active user owning this unexpired token, or None."""
-    row = (Token.select(Token, User).join(User)
-           .where(Token.token_hash == _token_hash(token), Token.expires_at > utcnow())
-           .first())
-    if row is None or not row.user.is_active:
-        return None
-    return row.user
+    row = live_token(token)
+    return None if row is None else row.user
 
 
-def token_row(token: str) -> Token | None:
-    return Token.get_or_none(Token.token_hash == _token_hash(token))
+def revoke_token_value(token: str) -> bool:
+    """Revoke the token itself (its holder logging out)."""
+    credential_cache.clear()
+    return Token.delete().where(Token.token_hash == _token_hash(token)).execute() > 0
 
 
 def list_tokens(user: User):
