@@ -6,6 +6,7 @@ import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect
@@ -27,6 +28,8 @@ def make_database(url: str) -> peewee.Database:
     scheme, rest = url.split("://", 1)
     scheme = scheme.removesuffix("+pool")
     if scheme == "sqlite":
+        if rest.startswith("/") and rest != "/:memory:":
+            Path(rest).parent.mkdir(parents=True, exist_ok=True)
         return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=64, check_same_thread=False,
                        stale_timeout=300, timeout=30)
     if scheme in {"postgres", "postgresql"}:
