@@ -13,6 +13,8 @@ import { checks } from './printing/checks';
 // Served at /admin/ by server/admin.py, which answers every /admin/* path with index.html,
 // so the URLs are plain paths (shareable, filters included) under the /admin basename.
 // Which role sees which resource: authProvider.canAccess (RESOURCE_ROLES).
+// No `requireAuth`: every page already checks the session itself, and with react-admin 5.15
+// requireAuth loops thousands of times through checkAuth/logout before showing the login page.
 export const App = () => (
   <BrowserRouter basename="/admin">
     <Admin
@@ -23,7 +25,6 @@ export const App = () => (
       layout={AppLayout}
       dashboard={Dashboard}
       loginPage={LoginPage}
-      requireAuth
       disableTelemetry
     >
       <Resource {...printers} />

@@ -92,6 +92,7 @@ export const createAuthProvider = ({ apiUrl = API_URL } = {}) => {
     },
 
     async getIdentity() {
+      if (!session.getToken()) throw new Error('ra.auth.auth_check_error');
       const user = await fetchMe();
       return {
         id: user.id,

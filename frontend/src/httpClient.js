@@ -123,6 +123,9 @@ export const request = async (url, options = {}) => {
   if (!headers.has('Accept')) {
     headers.set('Accept', responseType === 'blob' ? '*/*' : 'application/json');
   }
+  // Tells the server not to answer 401 with a Basic challenge, which would make the browser
+  // pop up its own password dialog over the login page.
+  headers.set('X-Requested-With', 'XMLHttpRequest');
   let payload;
   if (body !== undefined) {
     headers.set('Content-Type', 'application/json');

@@ -21,6 +21,8 @@ describe('login', () => {
     expect(calls[0].method).toBe('POST');
     expect(calls[0].url.pathname).toBe('/api/v1/auth/token');
     expect(calls[0].headers.get('Authorization')).toBe(`Basic ${btoa('admin:admin')}`);
+    // no Basic challenge back, so the browser never shows its own password dialog
+    expect(calls[0].headers.get('X-Requested-With')).toBe('XMLHttpRequest');
     expect(session.getToken()).toBe('tok-abc');
     expect(session.getUser()).toEqual(admin);
   });

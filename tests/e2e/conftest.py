@@ -91,6 +91,9 @@ def browser():
     except ImportError:
         pytest.fail("the Python `playwright` package is missing: `pip install playwright` "
                     "(no `playwright install`: the system Chromium is used)", pytrace=False)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

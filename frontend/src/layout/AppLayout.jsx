@@ -47,6 +47,14 @@ const ReceiptHubAppBar = () => (
   </AppBar>
 );
 
-export const AppLayout = ({ children }) => <Layout appBar={ReceiptHubAppBar}>{children}</Layout>;
+// minWidth 0 lets wide tables scroll inside the content area instead of widening the page
+// (tablets in portrait keep the menu open beside the list).
+const layoutSx = { minWidth: 0, '& .RaLayout-appFrame, & .RaLayout-contentWithSidebar, & .RaLayout-content': { minWidth: 0 } };
+
+export const AppLayout = ({ children }) => (
+  <Layout appBar={ReceiptHubAppBar} sx={layoutSx}>
+    {children}
+  </Layout>
+);
 
 export default AppLayout;

@@ -154,7 +154,7 @@ export const CheckList = () => {
 };
 
 /** Retry (re-render) or reprint (back to rendered) through the API, then reload the check. */
-const CheckActionButton = ({ action, label, icon, disabledFor }) => {
+const CheckActionButton = ({ action, label, icon, disabledFor, testId }) => {
   const record = useRecordContext();
   const dataProvider = useDataProvider();
   const notify = useNotify();
@@ -174,7 +174,7 @@ const CheckActionButton = ({ action, label, icon, disabledFor }) => {
     }
   };
   return (
-    <Button label={label} onClick={run} disabled={pending || disabledFor(record)}>
+    <Button label={label} onClick={run} disabled={pending || disabledFor(record)} data-testid={testId}>
       {icon}
     </Button>
   );
@@ -185,12 +185,14 @@ const CheckShowActions = () => (
     <CheckActionButton
       action="retryCheck"
       label="rh.checks.retry"
+      testId="check-retry"
       icon={<ReplayIcon />}
       disabledFor={(r) => r.status !== 'new'}
     />
     <CheckActionButton
       action="reprintCheck"
       label="rh.checks.reprint"
+      testId="check-reprint"
       icon={<PrintIcon />}
       disabledFor={(r) => r.status === 'new'}
     />

@@ -113,7 +113,7 @@ export const RegenerateKeyButton = () => {
 
   return (
     <>
-      <Button label="rh.printers.regenerate_key" onClick={() => setOpen(true)} disabled={pending}>
+      <Button label="rh.printers.regenerate_key" onClick={() => setOpen(true)} disabled={pending} data-testid="regenerate-key">
         <KeyIcon />
       </Button>
       <Confirm
