@@ -1,0 +1,146 @@
+"""Bad input to every endpoint that takes a JSON body gets a clear 4xx and changes nothing.
+
+The endpoints come from the route table (every `@api(body=...)`); their valid bodies are the request
+examples of the OpenAPI document, so a new endpoint is covered as soon as it is routed.
+"""
+import json
+
+import pytest
+import requests
+
+from server.accounts.models import User
+from server.app import all_routes, make_app
+from server.auth import Roles
+from server.openapi import PATH_PARAMETER, documented_methods, openapi_path
+from server.settings import settings
+from tests.conftest import PASSWORDS, all_models
+
+DOCUMENT = make_app().settings["openapi"]
+
+
+def body_endpoints():
+    for pattern, handler, *_ in all_routes():
+        for method, endpoint in documented_methods(handler):
+            if endpoint.body is not None:
+                yield pytest.param(pattern, method, endpoint, id=f"{method.upper()} {openapi_path(pattern)}")
+
+
+def row_counts() -> dict:
+    return {model.__name__: model.select().count() for model in all_models()}
+
+
+def resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+class Caller:
+    """Requests to one endpoint, as a caller it lets in, with existing rows in its path."""
+
+    def __init__(self, live_server, printers, pattern, method, endpoint):
+        values = {"user_id": User.get(User.username == "cashier").id,
+                  "printer_id": next(iter(printers.values())).id}
+        path = PATH_PARAMETER.sub(lambda m: str(values.get(m.group(1), 1)), pattern).rstrip("$")
+        self.url = live_server.url + path
+        self.method = method.upper()
+        operation = DOCUMENT["paths"][openapi_path(pattern)][method]
+        self.example = operation["requestBody"]["content"]["application/json"]["example"]
+        self.schema = resolve(operation["requestBody"]["content"]["application/json"]["schema"])
+        access = endpoint.access
+        role = "admin" if "admin" in access.roles else access.roles[0]
+        self.auth = (role, PASSWORDS[role]) if isinstance(access, Roles) else None
+
+    def send(self, data: bytes | str | None = None, content_type: str | None = "application/json",
+             auth="default", **kwargs) -> requests.Response:
+        headers = {"Content-Type": content_type} if content_type else {}
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return requests.request(self.method, self.url, data=data, headers=headers, timeout=60,
+                                auth=self.auth if auth == "default" else auth, **kwargs)
+
+    def send_json(self, value, **kwargs) -> requests.Response:
+        return self.send(json.dumps(value, ensure_ascii=False), **kwargs)
+
+
+@pytest.fixture
+def caller(live_server, printers, pattern, method, endpoint):
+    return Caller(live_server, printers, pattern, method, endpoint)
+
+
+def assert_refused(response, status: int, detail: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert isinstance(body["error"], str) and body["error"]
+    if detail is not None:
+        assert detail in body.get("details", {}), body
+    return body
+
+
+def wrong_type(schema: dict):
+    """A value of the wrong JSON type for a property: a list, or an object where a list is wanted."""
+    return {} if resolve(schema).get("type") == "array" else []
+
+
+NESTED_DEEP = {"id": 1, "extra": json.loads("[" * 100 + "]" * 100)}
+NESTED_VERY_DEEP = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize("pattern, method, endpoint", list(body_endpoints()))
+def test_bad_bodies_get_clear_4xx_and_change_nothing(caller, pattern, method, endpoint):
+    before = row_counts()
+    name = f"{caller.method} {pattern}"
+
+    too_big = json.dumps({"x": "a" * settings.max_body_bytes})
+    assert_refused(caller.send(too_big), 413)
+
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx", None):
+        assert_refused(caller.send(json.dumps(caller.example), content_type=content_type), 415)
+
+    for malformed in ("{", '{"a": }', "{'a': 1}", "", "[1, 2", '{"a": NaN}', '{"a": Infinity}',
+                      b"\xff\xfe{}", '{"a": 1} trailing'):
+        assert_refused(caller.send(malformed), 400, "_body")
+
+    assert_refused(caller.send_json(NESTED_DEEP), 400, "_body")
+    assert_refused(caller.send(NESTED_VERY_DEEP), 400, "_body")
+    assert_refused(caller.send_json({**caller.example, "name": "a\u0000b"}), 400, "_body")
+    assert_refused(caller.send('{"name": "\\ud800"}'), 400, "_body")
+
+    for not_an_object in ([], [caller.example], "text", 1, None, True):
+        assert_refused(caller.send_json(not_an_object), 400, "_schema")
+
+    properties = {key: value for key, value in caller.schema["properties"].items() if not value.get("readOnly")}
+    wrong = {key: wrong_type(value) for key, value in properties.items()}
+    details = assert_refused(caller.send_json(wrong), 400)["details"]
+    assert set(details) == set(wrong), f"{name}: {details}"
+
+    required = set(caller.schema.get("required", []))
+    if required:
+        details = assert_refused(caller.send_json({}), 400)["details"]
+        assert set(details) == required, f"{name}: {details}"
+        for field in required:
+            body = {key: value for key, value in caller.example.items() if key != field}
+            assert set(assert_refused(caller.send_json(body), 400)["details"]) == {field}
+
+    assert row_counts() == before, f"{name} changed the database on bad input"
+
+
+@pytest.mark.parametrize("pattern, method, endpoint", list(body_endpoints()))
+def test_a_good_body_with_wrong_or_no_credentials_gets_401_and_changes_nothing(caller, pattern, method,
+                                                                               endpoint):
+    before = row_counts()
+    user = caller.auth[0] if caller.auth else "nobody"
+    for auth in ((user, "wrong-password"), ("nobody", "whatever"), None):
+        response = caller.send_json(caller.example, auth=auth)
+        assert_refused(response, 401)
+        assert response.headers["WWW-Authenticate"] == 'Basic realm="receipt-hub"'
+    assert_refused(requests.request(caller.method, caller.url, json=caller.example, timeout=60,
+                                    headers={"Authorization": "Bearer not-a-token"}), 401)
+    assert row_counts() == before
+
+
+def test_every_body_endpoint_is_covered():
+    covered = {case.id for case in body_endpoints()}
+    assert {"POST /create_checks/", "POST /api/v1/users", "PATCH /api/v1/users/{user_id}",
+            "POST /api/v1/users/{user_id}/password", "POST /api/v1/printers"} <= covered
