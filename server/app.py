@@ -24,6 +24,11 @@ def all_routes() -> list:
     return [*api_routes(), *openapi.routes, *admin.routes]
 
 
+def background_services() -> list:
+    """What runs beside the HTTP server, module by module (each has start() and async stop())."""
+    return [*printing.background]
+
+
 def make_app(**settings) -> tornado.web.Application:
     routes = all_routes()
     return tornado.web.Application(
@@ -39,9 +44,12 @@ class Server:
         self.host, self.port = host, port
         self.embedded_worker = embedded_worker
         self.http_server = None
+        self.background = background_services()
 
     async def start(self):
         events.attach(asyncio.get_running_loop())
+        for service in self.background:
+            service.start()
         if self.embedded_worker is not None:
             self.embedded_worker.start()
         self.http_server = make_app().listen(self.port, self.host, max_body_size=64 * 1024 * 1024,
@@ -54,4 +62,6 @@ class Server:
             await self.http_server.close_all_connections()
         if self.embedded_worker is not None:
             self.embedded_worker.stop()
+        for service in self.background:
+            await service.stop()
         events.detach()

@@ -28,6 +28,7 @@ class Events:
         self._redis: redis.Redis | None = None
         self._listener: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._listeners: list = []
 
     def _client(self) -> redis.Redis:
         if self._redis is None:
@@ -35,13 +36,13 @@ class Events:
         return self._redis
 
     def publish(self, topic: str) -> None:
+        """Tell every process; this one hears it at once, before the caller's next step."""
+        self.deliver(topic)
         if settings.redis_url:
             try:
                 self._client().publish(channel(), topic)
-                return
             except redis.RedisError:
-                log.exception("could not publish %s to Redis; delivering in this process only", topic)
-        self.deliver(topic)
+                log.exception("could not publish %s to Redis; only this process heard it", topic)
 
     def deliver(self, topic: str) -> None:
         loop = self._loop
@@ -49,11 +50,20 @@ class Events:
             loop.call_soon_threadsafe(self._wake, topic)
 
     def _wake(self, topic: str) -> None:
+        for listener in self._listeners:
+            listener(topic)
         for future in self._waiters.pop(topic, ()):
             if not future.done():
                 future.set_result(topic)
 
     # Server side: called on the event loop.
+
+    def listen(self, callback) -> None:
+        """Call `callback(topic)` on the event loop for every topic published."""
+        self._listeners.append(callback)
+
+    def unlisten(self, callback) -> None:
+        self._listeners.remove(callback)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Deliver topics to waiters on `loop`; with Redis, listen to the channel in a thread."""

@@ -48,6 +48,7 @@ from server.accounts.models import ROLES, User  # noqa: E402
 from server.auth import login_throttle  # noqa: E402
 from server.cli import load_fixture, migrate  # noqa: E402
 from server.db import BaseModel, database, init_database, is_sqlite  # noqa: E402
+from server.printing.polling import poll_cache  # noqa: E402
 from server.settings import PROJECT_ROOT, settings  # noqa: E402
 
 PASSWORDS = {role: f"{role}-password" for role in ROLES}
@@ -121,6 +122,7 @@ def db(test_database):
         shutil.rmtree(settings.media_root, ignore_errors=True)
         (settings.media_root / "pdf").mkdir(parents=True)
         accounts.credential_cache.clear()
+        poll_cache.clear()
         login_throttle._failures.clear()
         yield database
 

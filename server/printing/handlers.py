@@ -2,12 +2,15 @@
 import asyncio
 from pathlib import Path
 
+import tornado.ioloop
+
 from server.auth import Access, Roles
 from server.db import run_db
 from server.events import events
 from server.http import ApiError, BaseHandler, api
 from server.printing import service
 from server.printing.models import Check, Printer
+from server.printing.polling import EMPTY, poll_cache
 from server.printing.schemas import (
     CheckFileQuery, CheckListQuery, CheckPageSchema, CheckSchema, NewChecksQuery, NewChecksSchema,
     OkSchema, OrderSchema, PrinterListQuery, PrinterPageSchema, PrinterSchema, PrinterUpdateSchema,
@@ -28,7 +31,7 @@ class PrinterKey(Access):
 
     async def authenticate(self, handler) -> Printer:
         key = handler.get_query_argument("api_key", None) or handler.request.headers.get("X-Api-Key")
-        printer = await run_db(service.printer_by_key, key)
+        printer = await poll_cache.printer(key, run_db)
         if printer is None:
             raise ApiError(401, service.BAD_API_KEY)
         return printer
@@ -74,19 +77,19 @@ class NewChecksHandler(BaseHandler):
         topic = service.printer_topic(printer.id)
         woken = events.waiter(topic) if wait else None
         try:
-            checks = await run_db(service.poll_rendered, printer)
-            if not checks and woken is not None:
+            body = await poll_cache.body(printer, run_db)
+            if body == EMPTY and woken is not None:
                 self.on_connection_close = lambda: woken.done() or woken.set_result(None)
                 try:
                     await asyncio.wait_for(woken, wait)
-                    checks = await run_db(service.poll_rendered, printer)
+                    body = await poll_cache.body(printer, run_db)
                 except asyncio.TimeoutError:
                     pass
         finally:
             if woken is not None:
                 events.forget(topic, woken)
         if not self.request.connection.stream.closed():
-            self.write_json({"checks": NewChecksSchema().dump({"checks": checks})["checks"]})
+            self.finish(body)
 
 
 class CheckFileHandler(PdfMixin, BaseHandler):
@@ -214,6 +217,26 @@ class CheckPdfHandler(PdfMixin, BaseHandler):
             raise ApiError(409, str(refusal)) from None
         await self.write_pdf(path)
 
+
+class PollingBackground:
+    """Beside the server: the poll cache hears the event channel, and `last_seen_at` is written
+    once a second."""
+
+    def __init__(self):
+        self._flusher = None
+
+    def start(self) -> None:
+        events.listen(poll_cache.changed)
+        self._flusher = tornado.ioloop.PeriodicCallback(lambda: poll_cache.flush_seen(run_db), 1000)
+        self._flusher.start()
+
+    async def stop(self) -> None:
+        self._flusher.stop()
+        events.unlisten(poll_cache.changed)
+        await poll_cache.flush_seen(run_db)
+
+
+background = [PollingBackground()]
 
 routes = [
     (r"/create_checks/", CreateChecksHandler),

@@ -53,7 +53,7 @@ def pdf_path(relative: str) -> Path:
     return settings.media_root / relative
 
 
-def create_checks(order: dict) -> list[Check]:
+def create_checks(order: dict) -> int:
     """One `new` check per active printer of the order's point, and a render task per check type.
 
     The unique (order_id, printer) constraint refuses a duplicate even when requests race.
@@ -73,7 +73,7 @@ def create_checks(order: dict) -> list[Check]:
         raise DuplicateOrder(DUPLICATE_ORDER) from None
     for check_type in sorted({p.check_type for p in printers}):
         enqueue(RENDER_TASK, order_id, check_type)
-    return list(Check.select().where(Check.order_id == order_id).order_by(Check.id))
+    return len(rows)
 
 
 def printer_by_key(api_key: str | None) -> Printer | None:
@@ -82,13 +82,19 @@ def printer_by_key(api_key: str | None) -> Printer | None:
     return Printer.get_or_none(Printer.api_key == api_key, Printer.is_active == True)  # noqa: E712
 
 
-def poll_rendered(printer: Printer) -> list[dict]:
-    """The printer's rendered checks, oldest first; the poll is the printer's sign of life."""
-    Printer.update(last_seen_at=utcnow()).where(Printer.id == printer.id).execute()
+def poll_rendered(printer_id: int) -> list[dict]:
+    """The printer's rendered checks, oldest first."""
     query = (Check.select(Check.id, Check.order_id, Check.type, Check.created_at)
-             .where(Check.printer == printer.id, Check.status == "rendered")
+             .where(Check.printer == printer_id, Check.status == "rendered")
              .order_by(Check.created_at, Check.id))
     return [{"id": c.id, "order_id": c.order_id, "type": c.type, "created_at": c.created_at} for c in query]
+
+
+def record_seen(seen: dict) -> None:
+    """`last_seen_at` of the printers that polled: {printer_id: when}."""
+    with database.atomic():
+        for printer_id, when in seen.items():
+            Printer.update(last_seen_at=when).where(Printer.id == printer_id).execute()
 
 
 def take_pdf(printer: Printer, check_id: int) -> Path:

@@ -43,6 +43,14 @@ def test_regenerated_key_replaces_the_old_one(api, anonymous, printers):
     assert anonymous.get("/new_checks/", params={"api_key": fresh}).status_code == 200
 
 
+def test_deactivated_printer_is_refused_at_its_next_poll(api, anonymous, printers):
+    printer = printers["point3-kitchen-key"]
+    assert anonymous.get("/new_checks/", params={"api_key": printer.api_key}).status_code == 200
+    api.delete(f"/api/v1/printers/{printer.id}").raise_for_status()
+    refused = anonymous.get("/new_checks/", params={"api_key": printer.api_key})
+    assert (refused.status_code, refused.json()) == (401, {"error": "Ошибка авторизации"})
+
+
 def test_taken_api_key_is_a_conflict(api, printers):
     response = api.post("/api/v1/printers", json={"name": "Копия", "check_type": "client", "point_id": 1,
                                                   "api_key": "point1-client-key"})
