@@ -68,3 +68,6 @@ export const DateTimeField = (props) => {
   const [locale] = useLocaleState();
   return <DateField showTime locales={locale === 'en' ? 'en-GB' : 'ru-RU'} emptyText="—" {...props} />;
 };
+
+/** For optional text the API wants as a string: an emptied input is '' (react-admin would send null). */
+export const keepEmpty = (value) => value ?? '';

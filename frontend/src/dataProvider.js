@@ -64,6 +64,10 @@ export const changedFields = (data, previousData) => {
   return out;
 };
 
+/** An empty input is null in react-admin; on create, "not given" lets the API use its default. */
+export const withoutNulls = (data) =>
+  Object.fromEntries(Object.entries(data || {}).filter(([, value]) => value !== null && value !== undefined));
+
 export const createDataProvider = ({ apiUrl = API_URL } = {}) => {
   const resourceUrl = (resource, id, action) => {
     let url = `${apiUrl}/${resource}`;
@@ -137,7 +141,10 @@ export const createDataProvider = ({ apiUrl = API_URL } = {}) => {
     getManyReference: (resource, { target, id, filter, ...rest }) =>
       getList(resource, { ...rest, filter: { ...filter, [target]: id } }),
     create: async (resource, { data }) => {
-      const { json } = await request(resourceUrl(resource), { method: 'POST', body: data });
+      const { json } = await request(resourceUrl(resource), {
+        method: 'POST',
+        body: withoutNulls(data),
+      });
       return { data: json };
     },
     update,

@@ -131,6 +131,12 @@ describe('records', () => {
     expect(result.data.id).toBe(5);
   });
 
+  it('create leaves out empty (null) inputs so the API uses its defaults', async () => {
+    const calls = mockFetch(json(201, { id: 6 }));
+    await dp.create('printers', { data: { name: 'Bar', api_key: null, point_id: 1, is_active: false } });
+    expect(calls[0].body).toEqual({ name: 'Bar', point_id: 1, is_active: false });
+  });
+
   it('update PATCHes only the changed fields', async () => {
     const previousData = { id: 5, name: 'Bar', point_id: 1, created_at: '2024-01-01T00:00:00Z' };
     const calls = mockFetch(json(200, { ...previousData, name: 'Bar 2' }));

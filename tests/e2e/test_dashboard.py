@@ -260,3 +260,98 @@ def test_add_user_in_the_modal_and_see_it_listed(page, e2e_api, admin_credential
 
     stored = e2e_api.get("/api/v1/users", params={"search": username}).json()["items"]
     assert [(u["username"], u["role"], u["is_active"]) for u in stored] == [(username, "accountant", True)]
+
+
+def test_edit_printer_regenerate_its_key_and_deactivate_it(page, e2e_api, admin_credentials):
+    created = e2e_api.post("/api/v1/printers", json={
+        "name": unique("Бар "), "check_type": "client", "point_id": 77})
+    assert created.status_code == 201, created.text
+    printer = created.json()
+    login(page, *admin_credentials)
+
+    page.goto(f"/admin/printers/{printer['id']}")
+    expect(page.locator("[data-testid=printer-api-key]")).to_have_text(printer["api_key"])
+    page.fill("input[name=name]", printer["name"] + " (2)")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/admin/printers/?$"))
+    assert e2e_api.get(f"/api/v1/printers/{printer['id']}").json()["name"] == printer["name"] + " (2)"
+
+    page.goto(f"/admin/printers/{printer['id']}")
+    page.click("[data-testid=regenerate-key]")
+    page.locator("[role=dialog] button.ra-confirm").click()
+    expect(page.locator(".MuiSnackbar-root")).to_be_visible()
+    new_key = e2e_api.get(f"/api/v1/printers/{printer['id']}").json()["api_key"]
+    assert new_key != printer["api_key"]
+    expect(page.locator("[data-testid=printer-api-key]")).to_have_text(new_key)
+    screenshot(page, "14-printer-edit")
+
+    page.locator("[role=toolbar] button.ra-delete-button").click()
+    page.locator("[role=dialog] button.ra-confirm").click()
+    expect(page).to_have_url(re.compile(r"/admin/printers/?$"))
+    assert e2e_api.get(f"/api/v1/printers/{printer['id']}").json()["is_active"] is False
+
+
+def test_reset_a_users_password_and_deactivate_the_user(page, e2e_api, admin_credentials, base_url):
+    username = unique("user_")
+    created = e2e_api.post("/api/v1/users", json={
+        "username": username, "password": "first-pass-1", "role": "analyst"})
+    assert created.status_code == 201, created.text
+    user = created.json()
+    login(page, *admin_credentials)
+
+    page.goto(f"/admin/users/{user['id']}")
+    expect(page.locator("input[name=username]")).to_have_value(username)
+    page.get_by_role("button", name="Сменить пароль").click()
+    dialog = page.locator("[role=dialog]")
+    dialog.locator("input[type=password]").fill("second-pass-2")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog).to_have_count(0)
+    assert requests.get(f"{base_url}/api/v1/me", auth=(username, "second-pass-2"), timeout=30).status_code == 200
+    assert requests.get(f"{base_url}/api/v1/me", auth=(username, "first-pass-1"), timeout=30).status_code == 401
+
+    page.locator("[role=toolbar] button.ra-delete-button").click()
+    page.locator("[role=dialog] button.ra-confirm").click()
+    expect(page).to_have_url(re.compile(r"/admin/users/?(\?.*)?$"))
+    assert e2e_api.get(f"/api/v1/users/{user['id']}").json()["is_active"] is False
+
+
+def test_the_modal_keeps_the_form_open_with_the_apis_message_on_a_refusal(page, admin_credentials):
+    login(page, *admin_credentials)
+    page.goto("/admin/users")
+    wait_for_list(page)
+    page.click("[data-testid=add-user]")
+    dialog = page.locator("[role=dialog]")
+    dialog.locator("input[name=username]").fill("admin")  # taken
+    dialog.locator("input[name=password]").fill("s3cret-pass")
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator(".MuiSnackbar-root")).to_contain_text("уже существует")
+    expect(dialog).to_be_visible()
+
+    dialog.locator("input[name=username]").fill(unique("ok_"))
+    dialog.locator("input[name=password]").fill("123")  # too short for the API
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".Mui-error").first).to_be_visible()  # the API's field message
+    expect(dialog).to_be_visible()
+    screenshot(page, "15-user-add-refused")
+
+
+def test_csv_export_has_the_filtered_rows(page, e2e_api, admin_credentials):
+    point_id = 800_000 + uuid.uuid4().int % 99_999
+    names = sorted(unique(f"Экспорт {i} ") for i in range(3))
+    for name in names:
+        assert e2e_api.post("/api/v1/printers", json={
+            "name": name, "check_type": "kitchen", "point_id": point_id}).status_code == 201
+    login(page, *admin_credentials)
+    page.goto("/admin/printers")
+    wait_for_list(page)
+    page.locator(".filter-field input[name=point_id]").fill(str(point_id))
+    expect(rows(page)).to_have_count(3)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Экспорт").click()
+    csv = download.value.path().read_text(encoding="utf-8")
+    lines = csv.strip().splitlines()
+    assert lines[0].split(",")[:2] == ["id", "name"]
+    assert len(lines) == 4, csv
+    for name in names:
+        assert name in csv

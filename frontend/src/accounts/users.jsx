@@ -38,7 +38,7 @@ import {
   useRefresh,
   useTranslate,
 } from 'react-admin';
-import { DateTimeField, DeactivateButton, ListActions, listSx, roleChoices } from '../common';
+import { DateTimeField, DeactivateButton, ListActions, keepEmpty, listSx, roleChoices } from '../common';
 
 const userFilters = [
   <SearchInput key="q" source="q" alwaysOn />,
@@ -89,8 +89,8 @@ export const AddUserButton = () => {
             >
               <TextInput source="username" validate={required()} fullWidth autoFocus />
               <PasswordInput source="password" validate={required()} fullWidth autoComplete="new-password" />
-              <TextInput source="full_name" fullWidth />
-              <TextInput source="email" validate={email()} fullWidth />
+              <TextInput source="full_name" fullWidth parse={keepEmpty} />
+              <TextInput source="email" validate={email()} fullWidth parse={keepEmpty} />
               <SelectInput source="role" choices={roleChoices} validate={required()} />
               <BooleanInput source="is_active" />
             </SimpleForm>
@@ -226,8 +226,8 @@ export const UserEdit = () => (
   <Edit actions={<UserEditActions />} mutationMode="pessimistic" redirect="list">
     <SimpleForm toolbar={<UserEditToolbar />}>
       <TextInput source="username" validate={required()} fullWidth />
-      <TextInput source="full_name" fullWidth />
-      <TextInput source="email" validate={email()} fullWidth />
+      <TextInput source="full_name" fullWidth parse={keepEmpty} />
+      <TextInput source="email" validate={email()} fullWidth parse={keepEmpty} />
       <SelectInput source="role" choices={roleChoices} validate={required()} />
       <BooleanInput source="is_active" />
     </SimpleForm>
