@@ -185,26 +185,29 @@ class CheckHandler(BaseHandler):
         self.write_json(CheckSchema().dump(await find_check(check_id)))
 
 
-class CheckRetryHandler(BaseHandler):
+class CheckActionHandler(BaseHandler):
+    """A POST that applies one of the service's check actions and answers the check."""
+
+    async def apply(self, action, check_id):
+        try:
+            check = await run_db(action, await find_check(check_id))
+        except service.PrintingError as refusal:
+            raise ApiError(409, str(refusal)) from None
+        self.write_json(CheckSchema().dump(check))
+
+
+class CheckRetryHandler(CheckActionHandler):
     @api(ADMIN, tags=["printing admin"], summary="Render a check that failed again",
          responses={200: CheckSchema, 404: ErrorSchema, 409: ErrorSchema, **ADMIN_ERRORS})
     async def post(self, check_id):
-        try:
-            check = await run_db(service.retry_render, await find_check(check_id))
-        except service.PrintingError as refusal:
-            raise ApiError(409, str(refusal)) from None
-        self.write_json(CheckSchema().dump(check))
+        await self.apply(service.retry_render, check_id)
 
 
-class CheckReprintHandler(BaseHandler):
+class CheckReprintHandler(CheckActionHandler):
     @api(ADMIN, tags=["printing admin"], summary="Print a check again (back to rendered)",
          responses={200: CheckSchema, 404: ErrorSchema, 409: ErrorSchema, **ADMIN_ERRORS})
     async def post(self, check_id):
-        try:
-            check = await run_db(service.reprint, await find_check(check_id))
-        except service.PrintingError as refusal:
-            raise ApiError(409, str(refusal)) from None
-        self.write_json(CheckSchema().dump(check))
+        await self.apply(service.reprint, check_id)
 
 
 class CheckPdfHandler(PdfMixin, BaseHandler):
