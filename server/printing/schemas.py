@@ -6,11 +6,21 @@ from server.printing.models import CHECK_TYPES, STATUSES
 from server.schemas import INT64_MAX, Int, ListQuery, Money, Text, ordering, page_schema
 
 
+class Quantity(fields.Decimal):
+    """A positive quantity with up to three decimals, kept as written: "2", "0.5"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=3, as_string=True, validate=validate.Range(min=0, max=100000, min_inclusive=False),
+                         **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        text = super()._serialize(value, attr, obj, **kwargs)
+        return text if text is None or "." not in text else text.rstrip("0").rstrip(".")
+
+
 class ItemSchema(Schema):
     name = Text(required=True, min_length=1, max_length=500, metadata={"example": "Пицца Маргарита"})
-    quantity = fields.Decimal(required=True, places=3, as_string=True,
-                              validate=validate.Range(min=0, max=100000, min_inclusive=False),
-                              metadata={"example": "2"})
+    quantity = Quantity(required=True, metadata={"example": "2"})
     unit_price = Money(required=True, metadata={"example": "450.00"})
 
 
