@@ -30,7 +30,10 @@ def make_database(url: str) -> peewee.Database:
     if scheme == "sqlite":
         if rest.startswith("/") and rest != "/:memory:":
             Path(rest).parent.mkdir(parents=True, exist_ok=True)
-        return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, max_connections=64, check_same_thread=False,
+        # BEGIN IMMEDIATE: a transaction that reads then writes waits its turn instead of failing
+        # with "database is locked" when another connection wrote in between.
+        return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                       max_connections=64, check_same_thread=False,
                        stale_timeout=300, timeout=30)
     if scheme in {"postgres", "postgresql"}:
         return connect(f"postgresql+pool://{rest}", max_connections=64, stale_timeout=300, timeout=30)
