@@ -34,21 +34,19 @@ PUBLIC = Public()
 
 
 class Roles(Access):
-    """A user with one of `roles`; `open_when()` true lets anyone in (a deployment choice)."""
+    """A user with one of `roles`, authenticated by one of `schemes` ("basic", "bearer");
+    `open_when()` true lets anyone in (a deployment choice)."""
 
-    security = ("basicAuth", "bearerAuth")
-
-    def __init__(self, *roles: str, open_when=None, basic_only: bool = False):
+    def __init__(self, *roles: str, open_when=None, schemes: tuple = ("basic", "bearer")):
         self.roles = roles
         self.open_when = open_when
-        self.basic_only = basic_only
-        if basic_only:
-            self.security = ("basicAuth",)
+        self.schemes = tuple(schemes)
+        self.security = tuple(f"{scheme}Auth" for scheme in self.schemes)
 
     async def authenticate(self, handler) -> User | None:
         if self.open_when is not None and self.open_when():
             return None
-        user = await authenticate_user(handler, self.basic_only)
+        user = await authenticate_user(handler, self.schemes)
         if user.role not in self.roles:
             raise ApiError(403, "Недостаточно прав для этого действия")
         return user
@@ -96,10 +94,14 @@ class LoginThrottle:
 login_throttle = LoginThrottle()
 
 
-def unauthorized(handler, message: str = "Неверные или отсутствующие учётные данные") -> ApiError:
+def unauthorized(handler, schemes: tuple = ("basic", "bearer"),
+                 message: str = "Неверные или отсутствующие учётные данные") -> ApiError:
     scheme = handler.request.headers.get("Authorization", "").partition(" ")[0].lower()
     wants_bearer = scheme == "bearer" or handler.request.headers.get("X-Requested-With") == "XMLHttpRequest"
-    challenge = f"Bearer {REALM}" if wants_bearer else f"Basic {REALM}"
+    if "basic" not in schemes or (wants_bearer and "bearer" in schemes):
+        challenge = f"Bearer {REALM}"
+    else:
+        challenge = f"Basic {REALM}"
     return ApiError(401, message, headers={"WWW-Authenticate": challenge})
 
 
@@ -112,11 +114,12 @@ def parse_basic(value: str) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
-async def authenticate_user(handler, basic_only: bool = False) -> User:
-    """The user behind the request's Authorization header, or a 401 (429 after repeated failures)."""
+async def authenticate_user(handler, schemes: tuple = ("basic", "bearer")) -> User:
+    """The user behind the request's Authorization header (one of `schemes`), or a 401 (429 after
+    repeated failed Basic logins from the client's address)."""
     scheme, _, value = handler.request.headers.get("Authorization", "").partition(" ")
     scheme = scheme.lower()
-    if scheme == "basic":
+    if scheme == "basic" and "basic" in schemes:
         address = handler.client_ip()
         login_throttle.check(address)
         credentials = parse_basic(value)
@@ -125,10 +128,10 @@ async def authenticate_user(handler, basic_only: bool = False) -> User:
             login_throttle.failed(address)
         else:
             login_throttle.succeeded(address)
-    elif scheme == "bearer" and not basic_only and value.strip():
+    elif scheme == "bearer" and "bearer" in schemes and value.strip():
         user = await run_db(user_for_bearer, value.strip())
     else:
         user = None
     if user is None:
-        raise unauthorized(handler)
+        raise unauthorized(handler, schemes)
     return user

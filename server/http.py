@@ -175,9 +175,17 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.finish(dumps(data))
 
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this handler implements (for a 405's `Allow` header)."""
+        return [name for name in cls.SUPPORTED_METHODS
+                if getattr(cls, name.lower()) is not getattr(tornado.web.RequestHandler, name.lower())]
+
     def write_error(self, status_code: int, **kwargs):
         error = kwargs.get("exc_info", (None, None, None))[1]
         envelope = {"error": MESSAGES.get(status_code, "Ошибка")}
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(error, ApiError):
             envelope["error"] = error.message
             if error.details:

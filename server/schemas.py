@@ -40,6 +40,16 @@ class Int(fields.Integer):
         return super()._validated(value)
 
 
+class StrictBool(fields.Boolean):
+    """`true` or `false` as JSON writes them, in a body; not 0/1 or "yes" (a query parameter, always
+    text, keeps marshmallow's lenient `fields.Boolean`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class Money(fields.Decimal):
     """An exact amount in roubles with kopecks, rounded half up; never a float in between."""
 

@@ -48,6 +48,10 @@ def cases():
             yield pytest.param(pattern, method, "printer", "allowed", id=f"{name} with a printer's key")
 
 
+def handler_of(pattern: str):
+    return next(handler for p, handler, *_ in all_routes() if p == pattern)
+
+
 def path_values(printers) -> dict:
     """An existing row for each kind of id in the routes; ids of other kinds are nonexistent (404 is fine
     for a caller that is let in)."""
@@ -72,7 +76,12 @@ def test_every_route_lets_in_exactly_who_it_declares(live_server, printers, patt
     if who == "printer":
         kwargs["params"] = {"api_key": next(iter(printers))}
     elif who is not None:
-        kwargs["auth"] = (who, PASSWORDS[who])
+        access = getattr(handler_of(pattern), method).endpoint.access
+        if "basicAuth" in access.security:
+            kwargs["auth"] = (who, PASSWORDS[who])
+        else:  # a Bearer-only endpoint
+            token, _ = accounts.issue_token(User.get(User.username == who), "access test")
+            kwargs["headers"] = {"Authorization": f"Bearer {token}"}
     response = requests.request(method.upper(), url, **kwargs)
     if expected == "401":
         assert response.status_code == 401, response.text

@@ -144,3 +144,18 @@ def test_every_body_endpoint_is_covered():
     covered = {case.id for case in body_endpoints()}
     assert {"POST /create_checks/", "POST /api/v1/users", "PATCH /api/v1/users/{user_id}",
             "POST /api/v1/users/{user_id}/password", "POST /api/v1/printers"} <= covered
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("PUT", "/api/v1/users", "GET, POST"), ("TRACE", "/api/v1/me", "GET"),
+    ("GET", "/create_checks/", "POST"), ("POST", "/api/v1/users/1", "GET, DELETE, PATCH"),
+])
+def test_an_undeclared_method_gets_405_naming_the_allowed_ones(api, method, path, allowed):
+    response = api.request(method, path)
+    assert_refused(response, 405)
+    assert response.headers["Allow"] == allowed
+
+
+def test_an_unknown_path_gets_a_json_404(api):
+    assert_refused(api.get("/api/v1/nothing-here"), 404)
+    assert_refused(api.get("/api/v1/users/-1"), 404)

@@ -12,7 +12,8 @@ from server.schemas import ErrorSchema
 
 ADMIN = Roles("admin")
 ANY_USER = Roles(*ROLES)
-BASIC_USER = Roles(*ROLES, basic_only=True)
+BASIC_USER = Roles(*ROLES, schemes=("basic",))
+BEARER_USER = Roles(*ROLES, schemes=("bearer",))
 AUTH_ERRORS = {401: ErrorSchema, 403: ErrorSchema}
 USER_SORTS = {name: getattr(User, name) for name in
               ("id", "username", "full_name", "email", "role", "is_active", "created_at", "last_login_at")}
@@ -47,15 +48,10 @@ class TokenHandler(BaseHandler):
         self.write_json(IssuedTokenSchema().dump(
             {"token": token, "expires_at": row.expires_at, "user": self.current_user}), 201)
 
-    @api(ANY_USER, tags=["accounts"], summary="Revoke the Bearer token of this request (log out)",
-         description="Called with `Authorization: Bearer <token>`; with Basic credentials there is no "
-                     "token to revoke (400).",
-         responses={204: None, 400: ErrorSchema, **AUTH_ERRORS})
+    @api(BEARER_USER, tags=["accounts"], summary="Revoke the Bearer token of this request (log out)",
+         responses={204: None, **AUTH_ERRORS})
     async def delete(self):
-        token = bearer_token(self)
-        if not token:
-            raise ApiError(400, "Отозвать можно только Bearer-токен этого запроса")
-        await run_db(service.revoke_token_value, token)
+        await run_db(service.revoke_token_value, bearer_token(self))
         self.set_status(204)
         self.finish()
 

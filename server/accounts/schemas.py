@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.accounts.models import ROLES
-from server.schemas import ListQuery, Text, ordering, page_schema
+from server.schemas import ListQuery, StrictBool, Text, ordering, page_schema
 
 USERNAME = validate.Regexp(r"^[\w.@+-]+$", error="Только буквы, цифры и символы . @ + - _")
 _EMAIL = validate.Email(error="Некорректный адрес электронной почты")
@@ -21,10 +21,10 @@ class UserSchema(Schema):
                     metadata={"example": "s3cret-pass"})
     full_name = Text(load_default="", metadata={"example": "Мария Иванова"})
     email = Text(load_default="", validate=email_or_blank,
-                 metadata={"example": "maria@example.com",
+                 metadata={"example": "maria@example.com", "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
                            "description": "An e-mail address, or an empty string for none"})
     role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata={"example": "cashier"})
-    is_active = fields.Boolean(load_default=True, metadata={"example": True})
+    is_active = StrictBool(load_default=True, metadata={"example": True})
     created_at = fields.DateTime(dump_only=True)
     last_login_at = fields.DateTime(dump_only=True, allow_none=True)
 

@@ -116,10 +116,11 @@ def test_logging_out_revokes_the_token_of_the_request_only(issue_token, bearer):
     assert Token.select().count() == 1
 
 
-def test_logging_out_with_basic_credentials_has_no_token_to_revoke(issue_token, as_role):
+def test_logging_out_takes_the_bearer_token_only(issue_token, as_role):
     issue_token("cashier")
     response = as_role("cashier").delete("/api/v1/auth/token")
-    assert response.status_code == 400
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer ")
     assert Token.select().count() == 1
 
 

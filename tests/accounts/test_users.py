@@ -97,6 +97,8 @@ def test_a_taken_username_gets_409_and_creates_nothing(api):
     ({**NEW_USER, "username": "has space"}, {"username"}),
     ({**NEW_USER, "email": "not-an-email"}, {"email"}),
     ({**NEW_USER, "is_active": "perhaps"}, {"is_active"}),
+    ({**NEW_USER, "is_active": 0}, {"is_active"}),
+    ({**NEW_USER, "full_name": None}, {"full_name"}),
     ({**NEW_USER, "id": 77}, {"id"}),
     ({**NEW_USER, "extra": 1}, {"extra"}),
 ])
