@@ -21,14 +21,16 @@ PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 PATH_ID_MAX = 10**18 - 1  # the routes take ids of 1 to 18 digits
 SECURITY_SCHEMES = {
     "basicAuth": {"type": "http", "scheme": "basic",
-                  "description": "A user's username and password; repeated failures from one address get 429"},
+                  "description": "A user's username and password; repeated failures from one address "
+                                 "get 429"},
     "bearerAuth": {"type": "http", "scheme": "bearer",
                    "description": "A token from POST /api/v1/auth/token"},
     "printerKey": {"type": "apiKey", "in": "query", "name": "api_key", "description": "A printer's api_key"},
     "printerKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
                          "description": "A printer's api_key"},
 }
-DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content", 400: "Invalid input (`details` names each field)",
+DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content",
+                400: "Invalid input (`details` names each field)",
                 401: "No or wrong credentials", 403: "Authenticated, but the role is not allowed",
                 404: "Not found", 409: "Conflict", 413: "Body too large", 415: "Content-Type is not JSON",
                 429: "Too many failed logins from this address"}
@@ -180,6 +182,8 @@ def operation(pattern: str, handler, method: str, endpoint) -> dict:
         description.append("Roles allowed: " + ", ".join(f"`{role}`" for role in access.roles) + ".")
         if access.open_when is not None:
             description.append("A deployment may open it to anyone (see the settings).")
+            if access.open_when():
+                op["security"].append({})  # open now: credentials are optional
     elif access is PUBLIC:
         description.append("Public: no credentials.")
     if description:
@@ -188,8 +192,8 @@ def operation(pattern: str, handler, method: str, endpoint) -> dict:
         op["parameters"].append({"in": "query", "schema": endpoint.query})
     responses = {**standard_responses(endpoint, bool(path_names)), **endpoint.responses}
     if endpoint.body is not None:
-        op["requestBody"] = {"required": True,
-                             "content": json_content(endpoint.body, schema_example(endpoint.body, request=True))}
+        example = schema_example(endpoint.body, request=True)
+        op["requestBody"] = {"required": True, "content": json_content(endpoint.body, example)}
     op["responses"] = {str(status): response(status, schema) for status, schema in sorted(responses.items())}
     if "401" in op["responses"] and isinstance(access, Roles):
         op["responses"]["401"]["headers"] = {"WWW-Authenticate": HEADERS["WWW-Authenticate"]}

@@ -3,10 +3,12 @@ import decimal
 import numbers
 
 from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import validate as _validate
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 PAGE_MAX = 500
+NO_NUL = r"^[^\x00]*$"  # a Text's documented pattern when it has none of its own
 
 
 def validate_length(minimum: int, maximum: int):
@@ -20,6 +22,8 @@ class Text(fields.String):
         validators = [validate_length(min_length, max_length)] + ([validate] if validate else [])
         super().__init__(validate=validators, **kwargs)
         self.metadata.setdefault("maxLength", max_length)
+        if not any(isinstance(v, _validate.Regexp) for v in self.validators):
+            self.metadata.setdefault("pattern", NO_NUL)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

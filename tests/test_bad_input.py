@@ -110,7 +110,8 @@ def test_bad_bodies_get_clear_4xx_and_change_nothing(caller, pattern, method, en
     for not_an_object in ([], [caller.example], "text", 1, None, True):
         assert_refused(caller.send_json(not_an_object), 400, "_schema")
 
-    properties = {key: value for key, value in caller.schema["properties"].items() if not value.get("readOnly")}
+    properties = {key: value for key, value in caller.schema["properties"].items()
+                  if not value.get("readOnly")}
     wrong = {key: wrong_type(value) for key, value in properties.items()}
     details = assert_refused(caller.send_json(wrong), 400)["details"]
     assert set(details) == set(wrong), f"{name}: {details}"

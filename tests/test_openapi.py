@@ -80,7 +80,8 @@ def test_every_operation_states_its_auth_and_what_it_may_answer(document):
             assert "400" in responses, where
         for code, response in responses.items():
             if code.startswith(("4", "5")):
-                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {code}"
 
 
 def examples(document):
@@ -102,7 +103,8 @@ def test_every_request_body_and_json_response_has_an_example_that_fits_its_schem
         assert "example" in content, f"{where} has no example"
         schema = {**content["schema"], "components": document["components"]}
         validator = validator_class(schema)
-        errors = [f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(content["example"])]
+        errors = [f"{'.'.join(map(str, error.path))}: {error.message}"
+                  for error in validator.iter_errors(content["example"])]
         assert not errors, f"{where}: {errors}"
         checked += 1
     assert checked > 50

@@ -83,7 +83,8 @@ class UsersHandler(BaseHandler):
 
 
 class UserHandler(BaseHandler):
-    @api(ADMIN, tags=["accounts"], summary="A user", responses={200: UserSchema, 404: ErrorSchema, **AUTH_ERRORS})
+    @api(ADMIN, tags=["accounts"], summary="A user",
+         responses={200: UserSchema, 404: ErrorSchema, **AUTH_ERRORS})
     async def get(self, user_id):
         self.write_json(UserSchema().dump(await find_user(user_id)))
 
@@ -111,7 +112,8 @@ class UserPasswordHandler(BaseHandler):
     @api(ADMIN, body=PasswordSchema(), tags=["accounts"], summary="Set a new password (revokes tokens)",
          responses={200: UserSchema, 400: ErrorSchema, 404: ErrorSchema, **AUTH_ERRORS})
     async def post(self, user_id):
-        user = await run_db(service.update_user, await find_user(user_id), {"password": self.body["password"]})
+        user = await find_user(user_id)
+        user = await run_db(service.update_user, user, {"password": self.body["password"]})
         self.write_json(UserSchema().dump(user))
 
 

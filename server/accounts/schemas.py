@@ -64,7 +64,8 @@ class TokenSchema(Schema):
 
 
 class IssuedTokenSchema(Schema):
-    token = fields.String(required=True, metadata={"description": "Shown once; send as `Authorization: Bearer`",
+    token = fields.String(required=True,
+                          metadata={"description": "Shown once; send as `Authorization: Bearer`",
                                                    "example": "q6J0t1xJ0cS9fYbq0m1v3c4jR1gkz0mV8H2wD7sP5eA"})
     expires_at = fields.DateTime(required=True)
     user = fields.Nested(UserSchema, required=True)

@@ -172,7 +172,8 @@ def live_token(token: str) -> Token | None:
     """The unexpired token row of an active user (with `.user` loaded), or None; marks it used."""
     now = utcnow()
     row = (Token.select(Token, User).join(User)
-           .where(Token.token_hash == _token_hash(token), Token.expires_at > now, User.is_active == True)  # noqa: E712
+           .where(Token.token_hash == _token_hash(token), Token.expires_at > now,
+                  User.is_active == True)  # noqa: E712
            .first())
     if row is not None:
         Token.update(last_used_at=now).where(Token.id == row.id).execute()

@@ -40,8 +40,8 @@ def test_createsuperuser_refuses_a_taken_username_and_changes_nothing():
 
 def test_createsuperuser_refuses_a_missing_or_short_password():
     for env in ({}, {"RH_NEW_PASSWORD": "abc"}):
-        done = server_command("createsuperuser", "--username", "boss", "--password-from-env", "RH_NEW_PASSWORD",
-                              **env)
+        done = server_command("createsuperuser", "--username", "boss",
+                              "--password-from-env", "RH_NEW_PASSWORD", **env)
         assert done.returncode != 0
         assert "password" in done.stderr
     assert not User.select().where(User.username == "boss").exists()
