@@ -3,7 +3,7 @@ import datetime as dt
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from server.printing.models import CHECK_TYPES, STATUSES
-from server.schemas import INT64_MAX, Int, ListQuery, Money, Text, ordering, page_schema
+from server.schemas import INT64_MAX, Int, ListQuery, Money, StrictBool, Text, ordering, page_schema
 
 
 class Quantity(fields.Decimal):
@@ -78,7 +78,7 @@ class PrinterSchema(Schema):
                    metadata={"description": "Generated when not given", "example": "kitchen-1-key"})
     check_type = fields.String(required=True, validate=validate.OneOf(CHECK_TYPES))
     point_id = Int(required=True, metadata={"example": 1})
-    is_active = fields.Boolean(metadata={"default": True})
+    is_active = StrictBool(metadata={"default": True})
     last_seen_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
