@@ -97,8 +97,10 @@ login_throttle = LoginThrottle()
 def unauthorized(handler, schemes: tuple = ("basic", "bearer"),
                  message: str = "Неверные или отсутствующие учётные данные") -> ApiError:
     scheme = handler.request.headers.get("Authorization", "").partition(" ")[0].lower()
-    wants_bearer = scheme == "bearer" or handler.request.headers.get("X-Requested-With") == "XMLHttpRequest"
-    if "basic" not in schemes or (wants_bearer and "bearer" in schemes):
+    # A Basic challenge to a script's request (the dashboard sends X-Requested-With) would make the
+    # browser pop up its own login dialog, so scripts and Bearer users are challenged with Bearer.
+    from_script = handler.request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    if from_script or "basic" not in schemes or (scheme == "bearer" and "bearer" in schemes):
         challenge = f"Bearer {REALM}"
     else:
         challenge = f"Basic {REALM}"

@@ -194,3 +194,11 @@ def test_wrong_bearer_tokens_are_not_counted_as_failed_logins(bearer, as_role, m
     for _ in range(5):
         assert bearer("guess").get("/api/v1/me").status_code == 401
     assert as_role("cashier").get("/api/v1/me").status_code == 200
+
+
+def test_a_script_never_gets_a_basic_challenge_that_would_open_the_browsers_login_dialog(live_server):
+    for path, method in (("/api/v1/me", "GET"), ("/api/v1/auth/token", "POST")):
+        response = requests.request(method, live_server.url + path, auth=("cashier", "wrong"), timeout=30,
+                                    headers={"X-Requested-With": "XMLHttpRequest"})
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer ")
