@@ -19,7 +19,8 @@ celery_app.set_default()
 celery_app.conf.update(
     broker_url=settings.celery_broker_url or "memory://localhost/",
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"polling_interval": 0.05},
+    # Only the embedded in-memory broker polls: how long a free worker thread may wait for the next task.
+    broker_transport_options={"polling_interval": 0.005},
     task_default_queue=settings.celery_queue,
     task_ignore_result=True,
     task_acks_late=True,

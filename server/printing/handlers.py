@@ -52,20 +52,25 @@ class PdfMixin:
         self.finish(data)
 
 
+ORDER_SCHEMA = OrderSchema()
+ORDER_FIELDS = frozenset(ORDER_SCHEMA.fields)
+
+
+def order_as_stored(order: dict) -> dict:
+    """The validated order as JSON, with the fields beyond the schema's kept as the ERP sent them."""
+    return ORDER_SCHEMA.dump(order) | {k: v for k, v in order.items() if k not in ORDER_FIELDS}
+
+
 class CreateChecksHandler(BaseHandler):
-    @api(ERP, body=OrderSchema(), invalid_body_message="Некорректный заказ", tags=["printing"],
+    @api(ERP, body=ORDER_SCHEMA, invalid_body_message="Некорректный заказ", tags=["printing"],
          summary="Create the checks of a new order",
          responses={200: OkSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema})
     async def post(self):
         try:
-            await run_db(service.create_checks, OrderSchema().dump(self.body) | self.extra_fields())
+            await run_db(service.create_checks, order_as_stored(self.body))
         except service.PrintingError as refusal:
             raise ApiError(400, str(refusal)) from None
         self.write_json({"ok": service.CHECKS_CREATED})
-
-    def extra_fields(self) -> dict:
-        """Fields of the order beyond the schema's, kept with the order as the ERP sent them."""
-        return {k: v for k, v in self.body.items() if k not in OrderSchema().fields}
 
 
 class NewChecksHandler(BaseHandler):

@@ -10,7 +10,7 @@ from server.printing.models import Check, Printer
 from server.settings import settings
 from server.worker import enqueue
 
-RENDER_TASK = "printing.render_checks"
+RENDER_TASK = "printing.render_order"
 
 # The seed's own messages, which ERP and printer clients match on.
 CHECKS_CREATED = "Чеки успешно созданы"
@@ -54,7 +54,7 @@ def pdf_path(relative: str) -> Path:
 
 
 def create_checks(order: dict) -> int:
-    """One `new` check per active printer of the order's point, and a render task per check type.
+    """One `new` check per active printer of the order's point, and a task that renders them.
 
     The unique (order_id, printer) constraint refuses a duplicate even when requests race.
     """
@@ -71,8 +71,7 @@ def create_checks(order: dict) -> int:
             Check.insert_many(rows).execute()
     except peewee.IntegrityError:
         raise DuplicateOrder(DUPLICATE_ORDER) from None
-    for check_type in sorted({p.check_type for p in printers}):
-        enqueue(RENDER_TASK, order_id, check_type)
+    enqueue(RENDER_TASK, order_id)
     return len(rows)
 
 
@@ -193,7 +192,7 @@ def retry_render(check: Check) -> Check:
         raise PrintingError("Чек уже сгенерирован: повторная генерация не нужна")
     Check.update(render_attempts=0, render_error=None).where(
         Check.order_id == check.order_id, Check.type == check.type, Check.status == "new").execute()
-    enqueue(RENDER_TASK, check.order_id, check.type)
+    enqueue(RENDER_TASK, check.order_id)
     return get_check(check.id)
 
 

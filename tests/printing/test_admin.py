@@ -158,11 +158,11 @@ def test_failed_render_leaves_no_file_records_the_error_and_retry_renders(api, p
 
 
 def test_render_task_retries_with_backoff_then_leaves_the_check_new(printers, failing_wkhtmltopdf, monkeypatch):
-    from server.printing.tasks import render_checks_task
+    from server.printing.tasks import render_order_task
 
     monkeypatch.setattr(settings, "render_retry_backoff", 0.01)
     check = make_checks(5002, printers["point3-kitchen-key"], "new")
-    render_checks_task.apply(args=(5002, "kitchen"))
+    render_order_task.apply(args=(5002,))
     failed = Check.get_by_id(check.id)
     assert failed.status == "new" and failed.render_attempts == settings.render_max_retries
     assert failed.render_error.startswith("OSError") and "wkhtmltopdf" in failed.render_error
