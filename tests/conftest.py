@@ -120,7 +120,7 @@ def db(test_database):
                 _HASHES[role] = accounts.hash_password(PASSWORDS[role])
             User.create(username=role, password=_HASHES[role], role=role, full_name=f"Test {role}")
         shutil.rmtree(settings.media_root, ignore_errors=True)
-        (settings.media_root / "pdf").mkdir(parents=True)
+        (settings.media_root / "pdf").mkdir(parents=True, exist_ok=True)
         accounts.credential_cache.clear()
         poll_cache.clear()
         login_throttle._failures.clear()
