@@ -226,6 +226,7 @@ class Stack:
         self.worker: Process | None = None
         self.url = None
         self._database_created = False
+        self._connection = None
         base = {k: v for k, v in os.environ.items()
                 if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "MEDIA_ROOT", "CELERY_QUEUE")}
         self.env = {**base, "MEDIA_ROOT": str(self.media_root), "CELERY_QUEUE": self.run_id,
@@ -263,6 +264,10 @@ class Stack:
                     env={"RH_BENCH_PASSWORD": ADMIN_PASSWORD})
 
     def close(self):
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
         for process in reversed(self.processes):
             with contextlib.suppress(Exception):
                 process.stop()
@@ -344,19 +349,21 @@ class Stack:
     # The database, read directly (to watch progress without going through the server).
 
     def query(self, sql: str) -> list[tuple]:
-        url = self.env["DATABASE_URL"]
-        if url.startswith("sqlite:///"):
-            import sqlite3
-            connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30)
-        else:
-            import psycopg2
-            connection = psycopg2.connect(url)
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            return cursor.fetchall()
-        finally:
-            connection.close()
+        """Rows of `sql`, over one connection kept for the run: a new connection per poll would cost
+        the database a process start each time, charged to the server's side of the measurement."""
+        if self._connection is None:
+            url = self.env["DATABASE_URL"]
+            if url.startswith("sqlite:///"):
+                import sqlite3
+                self._connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30,
+                                                   isolation_level=None)
+            else:
+                import psycopg2
+                self._connection = psycopg2.connect(url)
+                self._connection.autocommit = True
+        cursor = self._connection.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
 
 
 class BareServer:

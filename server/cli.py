@@ -138,7 +138,7 @@ def command_worker(args) -> None:
     if problem:
         sys.exit(f"cannot start: {problem}")
     argv = ["worker", f"--loglevel={settings.log_level}", f"--concurrency={args.concurrency}"]
-    celery_app.worker_main(argv + (["--pool", args.pool] if args.pool else []))
+    celery_app.worker_main(argv + ["--pool", args.pool])
 
 
 def command_beat(args) -> None:
@@ -166,7 +166,8 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("users", help="list users").set_defaults(handler=command_users)
     worker = commands.add_parser("worker", help="run a Celery worker")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
-    worker.add_argument("--pool", help="Celery pool: prefork (default), threads, solo")
+    worker.add_argument("--pool", default="threads",
+                        help="Celery pool: threads (the default: renders wait on wkhtmltopdf processes), prefork, solo")
     worker.set_defaults(handler=command_worker)
     commands.add_parser("beat", help="run Celery beat").set_defaults(handler=command_beat)
     return root

@@ -107,14 +107,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def render_checks(order_id: int, check_type: str) -> int:
-    """Render the `new` checks of one order and type into their shared file; return how many became
-    `rendered`. Idempotent: rendered and printed checks are left alone. A failure is recorded on the
-    checks and raised as RenderFailed with the attempt count."""
-    checks = list(Check.select().where(Check.order_id == order_id, Check.type == check_type,
-                                       Check.status == "new"))
-    if not checks:
-        return 0
+def render_checks(order_id: int, check_type: str, checks: list[Check]) -> int:
+    """Render `new` checks of one order and type into their shared file; return how many became
+    `rendered`. A failure is recorded on the checks and raised as RenderFailed with the attempt count."""
     relative = pdf_name(order_id, check_type)
     ids = [c.id for c in checks]
     try:
@@ -136,14 +131,16 @@ def render_checks(order_id: int, check_type: str) -> int:
 
 
 def render_order(order_id: int) -> int:
-    """Render every check type of the order that still has `new` checks; return how many checks became
-    `rendered`. A type that fails does not stop the others; the failures are raised together after."""
-    check_types = [row.type for row in Check.select(Check.type).distinct().where(
-        Check.order_id == order_id, Check.status == "new").order_by(Check.type)]
+    """Render the order's `new` checks, one file per check type; return how many became `rendered`.
+    Idempotent: rendered and printed checks are left alone. A type that fails does not stop the
+    others; the failures are raised together after."""
+    by_type: dict[str, list[Check]] = {}
+    for check in Check.select().where(Check.order_id == order_id, Check.status == "new").order_by(Check.id):
+        by_type.setdefault(check.type, []).append(check)
     rendered, failures = 0, []
-    for check_type in check_types:
+    for check_type, checks in sorted(by_type.items()):
         try:
-            rendered += render_checks(order_id, check_type)
+            rendered += render_checks(order_id, check_type, checks)
         except RenderFailed as failure:
             failures.append(failure)
     if failures:

@@ -140,7 +140,7 @@ def test_failed_render_leaves_no_file_records_the_error_and_retry_renders(api, p
     printer = printers["point3-client-key"]
     check = make_checks(5001, printer, "new")
     with pytest.raises(render.RenderFailed) as failure:
-        render.render_checks(5001, "client")
+        render.render_order(5001)
     assert failure.value.attempts == 1
     failed = Check.get_by_id(check.id)
     assert failed.status == "new" and failed.render_attempts == 1 and failed.render_error
@@ -170,5 +170,5 @@ def test_render_task_retries_with_backoff_then_leaves_the_check_new(printers, fa
 
 def test_render_of_an_already_rendered_order_changes_nothing(printers):
     check = make_checks(5003, printers["point1-kitchen-key"], "printed", pdf_file="pdf/5003_kitchen.pdf")
-    assert render.render_checks(5003, "kitchen") == 0
+    assert render.render_order(5003) == 0
     assert Check.get_by_id(check.id).status == "printed"
