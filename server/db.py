@@ -61,9 +61,20 @@ def executor() -> ThreadPoolExecutor:
 
 
 def with_connection(fn, *args, **kwargs):
-    """Call fn inside a pooled connection, returned to the pool afterwards."""
-    with database.connection_context():
+    """Call fn with this thread's connection, opened from the pool on first use and kept: checking a
+    connection out and back in on every call costs a round trip (the pool pings it) and a lock. A
+    connection found broken is handed back to the pool, which discards it, and the next call opens
+    another."""
+    if not database.is_closed() and not database.is_connection_usable():
+        database.close()
+    if database.is_closed():
+        database.connect()
+    try:
         return fn(*args, **kwargs)
+    except (peewee.InterfaceError, peewee.OperationalError):
+        if not database.is_connection_usable():
+            database.close()
+        raise
 
 
 async def run_db(fn, *args, **kwargs):

@@ -7,7 +7,7 @@ import threading
 from celery import Celery, Task
 from celery.signals import worker_process_init, worker_init
 
-from server.db import database, init_database
+from server.db import database, init_database, with_connection
 from server.settings import settings
 
 log = logging.getLogger("server.worker")
@@ -33,13 +33,12 @@ celery_app.conf.update(
 
 
 class DatabaseTask(Task):
-    """A task that runs inside a pooled database connection."""
+    """A task that runs with its worker thread's database connection."""
 
     abstract = True
 
     def __call__(self, *args, **kwargs):
-        with database.connection_context():
-            return super().__call__(*args, **kwargs)
+        return with_connection(super().__call__, *args, **kwargs)
 
 
 @worker_init.connect
