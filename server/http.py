@@ -1,5 +1,6 @@
 """The base handler: JSON in and out, the error envelope, and the `api` decorator that declares who may
 call a handler method and what it takes (which also feeds the OpenAPI document)."""
+import contextlib
 import functools
 import json
 import logging
@@ -36,6 +37,15 @@ class ApiError(tornado.web.HTTPError):
         self.message = message or MESSAGES.get(status, "Ошибка")
         self.details = details
         self.headers = headers or {}
+
+
+@contextlib.contextmanager
+def refused_as(status: int, *refusals: type[Exception], message: str | None = None):
+    """Turn the logic's refusals into an HTTP error: `message`, or the refusal's own text."""
+    try:
+        yield
+    except refusals as refusal:
+        raise ApiError(status, message or str(refusal)) from None
 
 
 def flatten_errors(errors, prefix: str = "") -> dict:
@@ -170,6 +180,10 @@ class BaseHandler(tornado.web.RequestHandler):
                            {"_body": [str(error)[:200]]}) from None
         check_json_value(value)
         return value
+
+    def write_page(self, schema: type[marshmallow.Schema], rows: list, total: int):
+        """A list's `{"items": [...], "total": N}`."""
+        self.write_json({"items": schema(many=True).dump(rows), "total": total})
 
     def write_json(self, data, status: int = 200):
         self.set_status(status)

@@ -7,9 +7,10 @@ from server.accounts.schemas import (
 )
 from server.auth import Roles
 from server.db import paginate, run_db
-from server.http import ApiError, BaseHandler, api
+from server.http import ApiError, BaseHandler, api, refused_as
 from server.schemas import ErrorSchema
 
+USERNAME_TAKEN = "Пользователь с таким именем уже существует"
 ADMIN = Roles("admin")
 ANY_USER = Roles(*ROLES)
 BASIC_USER = Roles(*ROLES, schemes=("basic",))
@@ -70,15 +71,13 @@ class UsersHandler(BaseHandler):
         q = self.query
         rows, total = await run_db(lambda: paginate(
             service.list_users(q.get("role"), q.get("is_active"), q.get("search")), q, USER_SORTS))
-        self.write_json({"items": UserSchema(many=True).dump(rows), "total": total})
+        self.write_page(UserSchema, rows, total)
 
     @api(ADMIN, body=UserSchema(), tags=["accounts"], summary="Create a user",
          responses={201: UserSchema, 400: ErrorSchema, 409: ErrorSchema, **AUTH_ERRORS})
     async def post(self):
-        try:
+        with refused_as(409, service.UsernameTaken, message=USERNAME_TAKEN):
             user = await run_db(service.create_user, **self.body)
-        except service.UsernameTaken:
-            raise ApiError(409, "Пользователь с таким именем уже существует") from None
         self.write_json(UserSchema().dump(user), 201)
 
 
@@ -93,10 +92,8 @@ class UserHandler(BaseHandler):
     async def patch(self, user_id):
         user = await find_user(user_id)
         refuse_locking_out(self, user, self.body)
-        try:
+        with refused_as(409, service.UsernameTaken, message=USERNAME_TAKEN):
             user = await run_db(service.update_user, user, dict(self.body))
-        except service.UsernameTaken:
-            raise ApiError(409, "Пользователь с таким именем уже существует") from None
         self.write_json(UserSchema().dump(user))
 
     @api(ADMIN, tags=["accounts"], summary="Deactivate a user (their tokens are revoked)",

@@ -7,7 +7,7 @@ import tornado.ioloop
 from server.auth import Access, Roles
 from server.db import run_db
 from server.events import events
-from server.http import ApiError, BaseHandler, api
+from server.http import ApiError, BaseHandler, api, refused_as
 from server.printing import service
 from server.printing.models import Check, Printer
 from server.printing.polling import EMPTY, poll_cache
@@ -66,10 +66,8 @@ class CreateChecksHandler(BaseHandler):
          summary="Create the checks of a new order",
          responses={200: OkSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema})
     async def post(self):
-        try:
+        with refused_as(400, service.PrintingError):
             await run_db(service.create_checks, order_as_stored(self.body))
-        except service.PrintingError as refusal:
-            raise ApiError(400, str(refusal)) from None
         self.write_json({"ok": service.CHECKS_CREATED})
 
 
@@ -102,10 +100,8 @@ class CheckFileHandler(PdfMixin, BaseHandler):
          summary="Download a check's PDF; the check becomes printed",
          responses={200: PDF, 400: ErrorSchema, 401: ErrorSchema})
     async def get(self):
-        try:
+        with refused_as(400, service.PrintingError):
             path = await run_db(service.take_pdf, self.current_user, self.query["check_id"])
-        except service.PrintingError as refusal:
-            raise ApiError(400, str(refusal)) from None
         await self.write_pdf(path)
 
 
@@ -131,15 +127,13 @@ class PrintersHandler(BaseHandler):
          responses={200: PrinterPageSchema, 400: ErrorSchema, **ADMIN_ERRORS})
     async def get(self):
         rows, total = await run_db(service.list_printers, self.query)
-        self.write_json({"items": PrinterSchema(many=True).dump(rows), "total": total})
+        self.write_page(PrinterSchema, rows, total)
 
     @api(ADMIN, body=PrinterSchema(), tags=["printing admin"], summary="Create a printer",
          responses={201: PrinterSchema, 400: ErrorSchema, 409: ErrorSchema, **ADMIN_ERRORS})
     async def post(self):
-        try:
+        with refused_as(409, service.ApiKeyTaken):
             printer = await run_db(service.create_printer, self.body)
-        except service.ApiKeyTaken as refusal:
-            raise ApiError(409, str(refusal)) from None
         self.write_json(PrinterSchema().dump(printer), 201)
 
 
@@ -154,10 +148,8 @@ class PrinterHandler(BaseHandler):
                     **ADMIN_ERRORS})
     async def patch(self, printer_id):
         printer = await find_printer(printer_id)
-        try:
+        with refused_as(409, service.ApiKeyTaken):
             printer = await run_db(service.save_printer, printer, self.body)
-        except service.ApiKeyTaken as refusal:
-            raise ApiError(409, str(refusal)) from None
         self.write_json(PrinterSchema().dump(printer))
 
     @api(ADMIN, tags=["printing admin"], summary="Deactivate a printer (its checks are kept)",
@@ -180,7 +172,7 @@ class ChecksHandler(BaseHandler):
          responses={200: CheckPageSchema, 400: ErrorSchema, **ADMIN_ERRORS})
     async def get(self):
         rows, total = await run_db(service.list_checks, self.query)
-        self.write_json({"items": CheckSchema(many=True).dump(rows), "total": total})
+        self.write_page(CheckSchema, rows, total)
 
 
 class CheckHandler(BaseHandler):
@@ -194,10 +186,8 @@ class CheckActionHandler(BaseHandler):
     """A POST that applies one of the service's check actions and answers the check."""
 
     async def apply(self, action, check_id):
-        try:
+        with refused_as(409, service.PrintingError):
             check = await run_db(action, await find_check(check_id))
-        except service.PrintingError as refusal:
-            raise ApiError(409, str(refusal)) from None
         self.write_json(CheckSchema().dump(check))
 
 
@@ -219,10 +209,8 @@ class CheckPdfHandler(PdfMixin, BaseHandler):
     @api(ADMIN, tags=["printing admin"], summary="A check's PDF, for viewing (status unchanged)",
          responses={200: PDF, 404: ErrorSchema, 409: ErrorSchema, **ADMIN_ERRORS})
     async def get(self, check_id):
-        try:
+        with refused_as(409, service.PrintingError):
             path = service.admin_pdf(await find_check(check_id))
-        except service.PrintingError as refusal:
-            raise ApiError(409, str(refusal)) from None
         await self.write_pdf(path)
 
 

@@ -247,6 +247,17 @@ def test_long_poll_answers_as_soon_as_a_check_is_rendered(erp, anonymous, printe
     assert elapsed < 20
 
 
+def test_waiting_printers_hold_no_database_thread(anonymous, api, printers):
+    waiters = settings.db_threads * 3
+    with ThreadPoolExecutor(waiters) as pool:
+        polls = [pool.submit(poll, anonymous, "point2-kitchen-key", wait=4) for _ in range(waiters)]
+        time.sleep(1)
+        started = time.monotonic()
+        assert api.get("/api/v1/printers").status_code == 200
+        assert time.monotonic() - started < 1.5
+        assert all(p.result(timeout=30).json() == {"checks": []} for p in polls)
+
+
 def test_long_poll_gives_the_empty_list_after_wait_seconds(anonymous, printers):
     started = time.monotonic()
     assert poll(anonymous, "point2-kitchen-key", wait=1).json() == {"checks": []}
