@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from server import openapi
+from server import admin, openapi
 from server.accounts import handlers as accounts
 from server.events import events
 from server.http import NotFoundHandler
@@ -19,8 +19,6 @@ def api_routes() -> list:
 
 
 def all_routes() -> list:
-    from server import admin  # the dashboard is optional at import time: its module serves a build
-
     return [*api_routes(), *openapi.routes, *admin.routes]
 
 
