@@ -7,7 +7,7 @@ import time
 from collections import deque
 
 from server.accounts.models import User
-from server.accounts.service import user_for_basic, user_for_bearer
+from server.accounts.service import basic_key, bearer_key, credential_cache, user_for_basic, user_for_bearer
 from server.db import run_db
 from server.http import ApiError
 from server.settings import settings
@@ -116,6 +116,12 @@ def parse_basic(value: str) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
+async def remembered_or(key, verify, *credentials) -> User | None:
+    """The user the credential cache remembers for these credentials, read on the event loop (no thread
+    hop for the usual case); otherwise `verify` them off the loop."""
+    return credential_cache.get(key(*credentials)) or await run_db(verify, *credentials)
+
+
 async def authenticate_user(handler, schemes: tuple = ("basic", "bearer")) -> User:
     """The user behind the request's Authorization header (one of `schemes`), or a 401 (429 after
     repeated failed Basic logins from the client's address)."""
@@ -125,13 +131,13 @@ async def authenticate_user(handler, schemes: tuple = ("basic", "bearer")) -> Us
         address = handler.client_ip()
         login_throttle.check(address)
         credentials = parse_basic(value)
-        user = await run_db(user_for_basic, *credentials) if credentials else None
+        user = await remembered_or(basic_key, user_for_basic, *credentials) if credentials else None
         if user is None:
             login_throttle.failed(address)
         else:
             login_throttle.succeeded(address)
     elif scheme == "bearer" and "bearer" in schemes and value.strip():
-        user = await run_db(user_for_bearer, value.strip())
+        user = await remembered_or(bearer_key, user_for_bearer, value.strip())
     else:
         user = None
     if user is None:

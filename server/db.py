@@ -130,6 +130,27 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
+def insert_skipping_conflicts(model: type[peewee.Model], rows: list[dict], returning: peewee.Field) -> list:
+    """Insert `rows` (dicts of field names, all with the same keys; the model's defaults fill the
+    others) in one statement, skipping those a unique constraint refuses; answer the `returning`
+    column of the rows inserted.
+
+    The SQL is written here rather than by peewee's query builder, which spends ~0.1 ms of CPU on each
+    row: this is the order intake's hot path. `ON CONFLICT DO NOTHING ... RETURNING` reads the same on
+    PostgreSQL and on SQLite (3.35+)."""
+    fields = [model._meta.fields[name] for name in rows[0]]
+    defaults = {field: default for field, default in model._meta.defaults.items() if field.name not in rows[0]}
+    fields += defaults
+    rows = [row | {field.name: default() if callable(default) else default for field, default in defaults.items()}
+            for row in rows]
+    row_params = "(" + ", ".join([database.param] * len(fields)) + ")"
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {", ".join([row_params] * len(rows))} '
+           f'ON CONFLICT DO NOTHING RETURNING "{returning.column_name}"')
+    params = [field.db_value(row[field.name]) for row in rows for field in fields]
+    return [value for value, in database.execute_sql(sql, params).fetchall()]
+
+
 def paginate(query, params: dict, sortable: dict) -> tuple[list, int]:
     """Apply validated `sort`/`order`/`limit`/`offset` to a query: (that page's rows, total rows)."""
     column = sortable[params["sort"]]

@@ -87,8 +87,16 @@ class CredentialCache:
 credential_cache = CredentialCache()
 
 
+def basic_key(username: str, password: str) -> str:
+    return "basic:" + hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+
+
+def bearer_key(token: str) -> str:
+    return "bearer:" + _token_hash(token)
+
+
 def user_for_basic(username: str, password: str) -> User | None:
-    key = "basic:" + hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+    key = basic_key(username, password)
     user = credential_cache.get(key)
     if user is None:
         user = verify_credentials(username, password)
@@ -98,7 +106,7 @@ def user_for_basic(username: str, password: str) -> User | None:
 
 
 def user_for_bearer(token: str) -> User | None:
-    key = "bearer:" + _token_hash(token)
+    key = bearer_key(token)
     user = credential_cache.get(key)
     if user is None:
         row = live_token(token)

@@ -5,6 +5,7 @@ from pathlib import Path
 import tornado.ioloop
 
 from server.auth import Access, Roles
+from server.batching import Batcher
 from server.db import run_db
 from server.events import events
 from server.http import ApiError, BaseHandler, api, refused_as
@@ -61,13 +62,18 @@ def order_as_stored(order: dict) -> dict:
     return ORDER_SCHEMA.dump(order) | {k: v for k, v in order.items() if k not in ORDER_FIELDS}
 
 
+# Orders posted at once are stored together: one statement and one queue message per batch. Two
+# batches in flight let the next one start while the last waits on the database.
+intake = Batcher(service.create_checks, in_flight=2)
+
+
 class CreateChecksHandler(BaseHandler):
     @api(ERP, body=ORDER_SCHEMA, invalid_body_message="Некорректный заказ", tags=["printing"],
          summary="Create the checks of a new order",
          responses={200: OkSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema})
     async def post(self):
         with refused_as(400, service.PrintingError):
-            await run_db(service.create_checks, order_as_stored(self.body))
+            await intake.submit(order_as_stored(self.body))
         self.write_json({"ok": service.CHECKS_CREATED})
 
 

@@ -158,14 +158,25 @@ def test_failed_render_leaves_no_file_records_the_error_and_retry_renders(api, p
 
 
 def test_render_task_retries_with_backoff_then_leaves_the_check_new(printers, failing_wkhtmltopdf, monkeypatch):
-    from server.printing.tasks import render_order_task
+    from server.printing.tasks import render_orders_task
 
     monkeypatch.setattr(settings, "render_retry_backoff", 0.01)
     check = make_checks(5002, printers["point3-kitchen-key"], "new")
-    render_order_task.apply(args=(5002,))
+    render_orders_task.apply(args=([5002],))
     failed = Check.get_by_id(check.id)
     assert failed.status == "new" and failed.render_attempts == settings.render_max_retries
     assert failed.render_error.startswith("OSError") and "wkhtmltopdf" in failed.render_error
+
+
+def test_render_task_of_several_orders_hands_the_others_on_each_in_a_task(printers, monkeypatch):
+    from server.printing import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue", lambda name, order_ids: queued.append((name, order_ids)))
+    check = make_checks(5004, printers["point3-kitchen-key"], "new")
+    assert tasks.render_orders_task.apply(args=([5004, 5005, 5006],)).result == 1
+    assert Check.get_by_id(check.id).status == "rendered"
+    assert queued == [(tasks.RENDER_TASK, [5005]), (tasks.RENDER_TASK, [5006])]
 
 
 def test_render_of_an_already_rendered_order_changes_nothing(printers):

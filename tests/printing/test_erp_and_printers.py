@@ -158,6 +158,26 @@ def test_twenty_identical_orders_at_once_create_one_set_of_checks(live_server, p
     assert Check.select().where(Check.order_id == 1010).count() == 3
 
 
+def test_many_orders_at_once_each_get_their_own_answer(live_server, printers):
+    """Orders taken in together (one batch) still answer one by one: new, repeated, without printers."""
+    bodies = [order_body(order_id, point_id=1) for order_id in range(1101, 1111)] * 3
+    bodies += [order_body(order_id, point_id=99) for order_id in range(1111, 1116)]
+
+    def post(body):
+        return requests.post(live_server.url + "/create_checks/", json=body, auth=("erp", "erp-password"),
+                             timeout=30)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        answers = [r.json().get("ok") or r.json()["error"] for r in pool.map(post, bodies)]
+    assert answers.count(CREATED["ok"]) == 10
+    assert answers.count(DUPLICATE["error"]) == 20
+    assert answers[30:] == [NO_PRINTERS["error"]] * 5
+    created = Check.select(Check.order_id).where(Check.order_id.between(1101, 1115))
+    assert sorted(c.order_id for c in created) == sorted(list(range(1101, 1111)) * 2)
+    wait_until(lambda: Check.select().where(Check.order_id.between(1101, 1110), Check.status == "rendered").count()
+               == 20, 90, message="every order's checks rendered")
+
+
 # The printers' side.
 
 def poll(anonymous, key, **params):

@@ -1,0 +1,119 @@
+"""Group commit: what arrives while a batch is under way goes into the next one, and each caller gets
+its own item's answer."""
+import asyncio
+import threading
+
+import pytest
+
+from server.batching import Batcher
+
+
+class Refused(Exception):
+    pass
+
+
+class Recorder:
+    """A handle_many that records its batches and can be held inside its first call."""
+
+    def __init__(self, hold_first=False):
+        self.batches: list[list] = []
+        self.release = threading.Event()
+        self.hold_first = hold_first
+
+    def __call__(self, items: list) -> list:
+        self.batches.append(list(items))
+        if self.hold_first and len(self.batches) == 1:
+            self.release.wait(10)
+        if "poison" in items and len(items) > 1:
+            raise RuntimeError("the whole batch failed")
+        return [Refused(item) if item in ("refused", "poison") else item * 2 for item in items]
+
+
+async def until(condition):
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+def test_a_quiet_submit_runs_at_once_alone():
+    recorder = Recorder()
+
+    async def scenario():
+        return await Batcher(recorder).submit(21)
+
+    assert asyncio.run(scenario()) == 42
+    assert recorder.batches == [[21]]
+
+
+def test_what_arrives_during_a_batch_goes_into_the_next_one_together():
+    recorder = Recorder(hold_first=True)
+
+    async def scenario():
+        batcher = Batcher(recorder)
+        first = asyncio.ensure_future(batcher.submit(1))
+        await until(lambda: recorder.batches)
+        rest = [asyncio.ensure_future(batcher.submit(n)) for n in (2, 3, 4)]
+        await asyncio.sleep(0.05)
+        recorder.release.set()
+        return await first, await asyncio.gather(*rest)
+
+    assert asyncio.run(scenario()) == (2, [4, 6, 8])
+    assert recorder.batches == [[1], [2, 3, 4]]
+
+
+def test_a_refused_item_raises_for_its_caller_alone():
+    recorder = Recorder(hold_first=True)
+
+    async def scenario():
+        batcher = Batcher(recorder)
+        first = asyncio.ensure_future(batcher.submit(1))
+        await until(lambda: recorder.batches)
+        rest = [asyncio.ensure_future(batcher.submit(item)) for item in (2, "refused", 3)]
+        recorder.release.set()
+        await first
+        return await asyncio.gather(*rest, return_exceptions=True)
+
+    good, refused, other = asyncio.run(scenario())
+    assert (good, other) == (4, 6) and isinstance(refused, Refused)
+
+
+def test_a_batch_that_fails_is_retried_item_by_item():
+    recorder = Recorder(hold_first=True)
+
+    async def scenario():
+        batcher = Batcher(recorder)
+        first = asyncio.ensure_future(batcher.submit(1))
+        await until(lambda: recorder.batches)
+        rest = [asyncio.ensure_future(batcher.submit(item)) for item in (2, "poison", 3)]
+        recorder.release.set()
+        await first
+        return await asyncio.gather(*rest, return_exceptions=True)
+
+    good, poison, other = asyncio.run(scenario())
+    assert (good, other) == (4, 6) and isinstance(poison, Refused)
+    assert recorder.batches == [[1], [2, "poison", 3], [2], ["poison"], [3]]
+
+
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_no_more_batches_run_at_once_than_allowed(in_flight):
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def handle_many(items):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        threading.Event().wait(0.02)
+        with lock:
+            running -= 1
+        return items
+
+    async def scenario():
+        batcher = Batcher(handle_many, max_size=3, in_flight=in_flight)
+        return await asyncio.gather(*(batcher.submit(n) for n in range(30)))
+
+    assert asyncio.run(scenario()) == list(range(30))
+    assert most == in_flight
