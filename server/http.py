@@ -73,9 +73,14 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def check_json_value(value) -> None:
+def check_json_value(value, text: str) -> None:
     """Refuse what parses as JSON but no handler should ever see: nesting deeper than MAX_JSON_DEPTH,
-    and strings with NUL (PostgreSQL refuses them) or lone surrogates (not encodable as UTF-8)."""
+    and strings with NUL (PostgreSQL refuses them) or lone surrogates (not encodable as UTF-8).
+
+    `text`, the JSON the value came from, spares the walk when it cannot hold either: both need a
+    \\u escape, and that deep a nesting needs as many brackets."""
+    if "\\u" not in text and text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
@@ -174,11 +179,12 @@ class BaseHandler(tornado.web.RequestHandler):
         if content_type != "application/json":
             raise ApiError(415)
         try:
-            value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+            text = body.decode("utf-8")
+            value = json.loads(text, parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise ApiError(400, "Тело запроса не является корректным JSON",
                            {"_body": [str(error)[:200]]}) from None
-        check_json_value(value)
+        check_json_value(value, text)
         return value
 
     def write_page(self, schema: type[marshmallow.Schema], rows: list, total: int):

@@ -53,27 +53,18 @@ class PdfMixin:
         self.finish(data)
 
 
-ORDER_SCHEMA = OrderSchema()
-ORDER_FIELDS = frozenset(ORDER_SCHEMA.fields)
-
-
-def order_as_stored(order: dict) -> dict:
-    """The validated order as JSON, with the fields beyond the schema's kept as the ERP sent them."""
-    return ORDER_SCHEMA.dump(order) | {k: v for k, v in order.items() if k not in ORDER_FIELDS}
-
-
 # Orders posted at once are stored together: one statement and one queue message per batch. Two
 # batches in flight let the next one start while the last waits on the database.
 intake = Batcher(service.create_checks, in_flight=2)
 
 
 class CreateChecksHandler(BaseHandler):
-    @api(ERP, body=ORDER_SCHEMA, invalid_body_message="Некорректный заказ", tags=["printing"],
+    @api(ERP, body=OrderSchema(), invalid_body_message="Некорректный заказ", tags=["printing"],
          summary="Create the checks of a new order",
          responses={200: OkSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema})
     async def post(self):
         with refused_as(400, service.PrintingError):
-            await intake.submit(order_as_stored(self.body))
+            await intake.submit(self.body)
         self.write_json({"ok": service.CHECKS_CREATED})
 
 

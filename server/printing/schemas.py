@@ -1,4 +1,5 @@
 import datetime as dt
+import decimal
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
@@ -7,15 +8,15 @@ from server.schemas import INT64_MAX, Int, ListQuery, Money, StrictBool, Text, o
 
 
 class Quantity(fields.Decimal):
-    """A positive quantity with up to three decimals, kept as written: "2", "0.5"."""
+    """A positive quantity with up to three decimals, kept as written: "2", "0.5" (not "2.000")."""
 
     def __init__(self, **kwargs):
         super().__init__(places=3, as_string=True, validate=validate.Range(min=0, max=100000, min_inclusive=False),
                          **kwargs)
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        text = super()._serialize(value, attr, obj, **kwargs)
-        return text if text is None or "." not in text else text.rstrip("0").rstrip(".")
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return number.quantize(decimal.Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
 class ItemSchema(Schema):
@@ -30,7 +31,8 @@ class ClientSchema(Schema):
 
 
 class OrderSchema(Schema):
-    """The order the ERP sends. Fields beyond these are kept with the order as they came."""
+    """The order the ERP sends. Fields beyond these are kept with the order as they came; what it
+    loads is stored as it is (its decimals become JSON text as written)."""
 
     class Meta:
         unknown = INCLUDE
