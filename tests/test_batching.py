@@ -55,51 +55,38 @@ def test_a_quiet_submit_runs_at_once_alone():
     assert recorder.batches == [[21]]
 
 
-def test_what_arrives_during_a_batch_goes_into_the_next_one_together():
+def submitted_behind_a_held_batch(items: tuple) -> tuple[Recorder, list]:
+    """Submit 1, hold its batch, submit `items` meanwhile, release: the recorder, and the answers to
+    `items` (an exception where one was raised)."""
     recorder = Recorder(hold_first=True)
 
     async def scenario():
         batcher = Batcher(recorder)
         first = asyncio.ensure_future(batcher.submit(1))
         await until(lambda: recorder.batches)
-        rest = [asyncio.ensure_future(batcher.submit(n)) for n in (2, 3, 4)]
+        rest = [asyncio.ensure_future(batcher.submit(item)) for item in items]
         await asyncio.sleep(0.05)
         recorder.release.set()
-        return await first, await asyncio.gather(*rest)
+        assert await first == 2
+        return await asyncio.gather(*rest, return_exceptions=True)
 
-    assert run(scenario()) == (2, [4, 6, 8])
+    return recorder, run(scenario())
+
+
+def test_what_arrives_during_a_batch_goes_into_the_next_one_together():
+    recorder, answers = submitted_behind_a_held_batch((2, 3, 4))
+    assert answers == [4, 6, 8]
     assert recorder.batches == [[1], [2, 3, 4]]
 
 
 def test_a_refused_item_raises_for_its_caller_alone():
-    recorder = Recorder(hold_first=True)
-
-    async def scenario():
-        batcher = Batcher(recorder)
-        first = asyncio.ensure_future(batcher.submit(1))
-        await until(lambda: recorder.batches)
-        rest = [asyncio.ensure_future(batcher.submit(item)) for item in (2, "refused", 3)]
-        recorder.release.set()
-        await first
-        return await asyncio.gather(*rest, return_exceptions=True)
-
-    good, refused, other = run(scenario())
+    recorder, (good, refused, other) = submitted_behind_a_held_batch((2, "refused", 3))
     assert (good, other) == (4, 6) and isinstance(refused, Refused)
+    assert recorder.batches == [[1], [2, "refused", 3]]
 
 
 def test_a_batch_that_fails_is_retried_item_by_item():
-    recorder = Recorder(hold_first=True)
-
-    async def scenario():
-        batcher = Batcher(recorder)
-        first = asyncio.ensure_future(batcher.submit(1))
-        await until(lambda: recorder.batches)
-        rest = [asyncio.ensure_future(batcher.submit(item)) for item in (2, "poison", 3)]
-        recorder.release.set()
-        await first
-        return await asyncio.gather(*rest, return_exceptions=True)
-
-    good, poison, other = run(scenario())
+    recorder, (good, poison, other) = submitted_behind_a_held_batch((2, "poison", 3))
     assert (good, other) == (4, 6) and isinstance(poison, Refused)
     assert recorder.batches == [[1], [2, "poison", 3], [2], ["poison"], [3]]
 
