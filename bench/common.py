@@ -337,11 +337,11 @@ class Stack:
         wait_http(self.url + "/new_checks/", self.server)
         return self.url
 
-    def start_worker(self, concurrency: int) -> Process:
-        """`python -m server worker --concurrency C` (production profile), once it takes tasks."""
+    def start_worker(self, concurrency: int | None = None) -> Process:
+        """`python -m server worker [--concurrency C]` (production profile), once it takes tasks."""
         if self.profile != "production":
             raise RuntimeError("the embedded profile renders inside the server process")
-        argv = [PYTHON, "-m", "server", "worker", "--concurrency", str(concurrency)]
+        argv = [PYTHON, "-m", "server", "worker"] + (["--concurrency", str(concurrency)] if concurrency else [])
         self.worker = self.spawn("worker", argv, env={"LOG_LEVEL": "INFO"})  # INFO: it logs "ready."
         wait_log(self.worker, " ready.")
         return self.worker
@@ -744,7 +744,7 @@ def render_inputs(args):
     import pdfkit
 
     sys.path.insert(0, str(PROJECT_ROOT))
-    from server.db import database, init_database
+    from server.db import database, dumps, init_database
     from server.printing import render
     from server.printing.models import Printer
     from server.printing.schemas import OrderSchema
@@ -758,7 +758,7 @@ def render_inputs(args):
     binary = shutil.which(settings.wkhtmltopdf) or settings.wkhtmltopdf
     jobs = []
     for n in range(args.orders):
-        order = OrderSchema().dump(OrderSchema().load(order_body(args.first_order + n, args.point_id)))
+        order = json.loads(dumps(OrderSchema().load(order_body(args.first_order + n, args.point_id))))
         options = render.page_options(settings.pdf_page, len(order["items"]))
         for check_type in types:
             html = render.check_html(check_type, order, settings.pdf_page)

@@ -6,7 +6,7 @@ handler that parses the same JSON bodies and answers {"ok": ...} (the ceiling).
 
 By default the renderer runs, as it would in service: every order queues two renders, and the
 wkhtmltopdf processes compete with the server for the cores (embedded: the worker threads inside the
-server; production: `python -m server worker`, concurrency = cores). `--no-render` (production only)
+server; production: `python -m server worker` at its default concurrency). `--no-render` (production only)
 measures intake alone: no worker is started and the queued renders are dropped with the run's queue.
 
 Target (the printing spec, "Measured, not guessed"): >= 25% of the ceiling.
@@ -60,8 +60,8 @@ def main() -> int:
         stack.start_server()
         renderer = "none (--no-render)"
         if args.profile == "production" and not args.no_render:
-            stack.start_worker(common.CORES)
-            renderer = f"worker process, concurrency {common.CORES}"
+            stack.start_worker()
+            renderer = "worker process at its default concurrency (RENDER_THREADS)"
         elif args.profile == "embedded":
             renderer = "embedded worker threads in the server"
         # the first Basic login pays for scrypt; later ones hit the server's credential cache

@@ -9,8 +9,8 @@ order) posted to POST /create_checks/, timed from the first post until the datab
 `rendered`. The bare side: the HTML and wkhtmltopdf command line the server's render code builds for
 the same orders, run by C processes at a time, before and after the server side (their mean is the
 limit). Production profile: `python -m server worker --concurrency C` (its default pool of threads) over
-Redis, C = cores by default;
-embedded profile: the server's in-process worker, whose thread count is fixed at 2.
+Redis; embedded profile: the server's in-process worker with C threads. C is RENDER_THREADS' default,
+one more than the cores, unless --concurrency says otherwise.
 
 Target (the printing spec, "Measured, not guessed"): >= 85% of the bare figure.
 """
@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 
+sys.path.insert(0, str(common.PROJECT_ROOT))
+from server.settings import settings  # noqa: E402
+
 POINT_ID = 1
-EMBEDDED_THREADS = 2  # server/cli.py command_run: EmbeddedWorker() with its default concurrency
 TARGET_RATIO = 0.85
 WARMUP_ORDER = 10**9
 
@@ -97,21 +99,16 @@ def main() -> int:
     parser = common.argument_parser(__doc__)
     parser.add_argument("--orders", type=int, default=150,
                         help="orders posted (two checks each); enough that start-up and the last task do not weigh")
-    parser.add_argument("--concurrency", type=int,
-                        help=f"worker threads (production; default: cores = {common.CORES}); the embedded "
-                             f"worker always has {EMBEDDED_THREADS} threads")
+    parser.add_argument("--concurrency", type=int, default=settings.render_threads,
+                        help="render threads: the production worker's --concurrency, the embedded server's "
+                             "RENDER_THREADS (default: their own default, RENDER_THREADS = "
+                             f"{settings.render_threads})")
     parser.add_argument("--timeout", type=float, default=90, help="seconds the server side may take")
     args = parser.parse_args()
-    if args.profile == "embedded":
-        if args.concurrency not in (None, EMBEDDED_THREADS):
-            parser.error(f"the embedded worker has {EMBEDDED_THREADS} threads; use --profile production "
-                         "to choose the concurrency")
-        concurrency = EMBEDDED_THREADS
-    else:
-        concurrency = args.concurrency or common.CORES
+    concurrency = args.concurrency
 
     common.warn_if_busy()
-    with common.Stack(args.profile, "rendering") as stack:
+    with common.Stack(args.profile, "rendering", env={"RENDER_THREADS": str(concurrency)}) as stack:
         jobs = json.loads(stack.helper("render-inputs", "--orders", str(args.orders),
                                        "--point-id", str(POINT_ID)))
         print(f"rendering: {args.profile} profile, {args.orders} orders -> {len(jobs)} checks, "

@@ -165,7 +165,7 @@ def parser() -> argparse.ArgumentParser:
     superuser.set_defaults(handler=command_createsuperuser)
     commands.add_parser("users", help="list users").set_defaults(handler=command_users)
     worker = commands.add_parser("worker", help="run a Celery worker")
-    worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    worker.add_argument("--concurrency", type=int, default=settings.render_threads)
     worker.add_argument("--pool", default="threads",
                         help="Celery pool: threads (the default: renders wait on wkhtmltopdf processes), prefork, solo")
     worker.set_defaults(handler=command_worker)

@@ -33,6 +33,7 @@ class Settings:
     wkhtmltopdf: str = "wkhtmltopdf"
     wkhtmltopdf_url: str = ""
     pdf_page: str = "A4"
+    render_threads: int = (os.cpu_count() or 1) + 1
     render_max_retries: int = 3
     render_retry_backoff: float = 2.0
     printing_erp_auth: bool = True
@@ -59,6 +60,7 @@ class Settings:
             wkhtmltopdf=_env("WKHTMLTOPDF", defaults.wkhtmltopdf),
             wkhtmltopdf_url=_env("WKHTMLTOPDF_URL"),
             pdf_page=_env("PDF_PAGE", defaults.pdf_page),
+            render_threads=int(_env("RENDER_THREADS", str(defaults.render_threads))),
             render_max_retries=int(_env("RENDER_MAX_RETRIES", str(defaults.render_max_retries))),
             render_retry_backoff=float(_env("RENDER_RETRY_BACKOFF", str(defaults.render_retry_backoff))),
             printing_erp_auth=_bool(_env("PRINTING_ERP_AUTH", "true")),

@@ -56,8 +56,8 @@ def enqueue(task_name: str, *args) -> None:
 class EmbeddedWorker:
     """A Celery worker on threads inside this process, fed by the in-memory broker."""
 
-    def __init__(self, concurrency: int = 2):
-        self.concurrency = concurrency
+    def __init__(self, concurrency: int | None = None):
+        self.concurrency = concurrency or settings.render_threads
         self._controller = None
         self._thread: threading.Thread | None = None
 
