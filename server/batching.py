@@ -7,6 +7,8 @@ is quiet; under load, batches grow to what arrived during the previous one.
 import asyncio
 import logging
 
+import peewee
+
 from server.db import run_db
 
 log = logging.getLogger("server.batching")
@@ -16,7 +18,7 @@ class Batcher:
     """`await batcher.submit(item)` answers what `handle_many(items)[i]` gave for that item: a value, or
     an exception instance, which is raised to that item's caller alone. `handle_many` runs in the
     database executor; should it raise, each item of the batch is tried again alone, so that one bad
-    item cannot fail the others."""
+    item cannot fail the others (unless the database itself is unreachable or failing)."""
 
     def __init__(self, handle_many, max_size: int = 100, in_flight: int = 1):
         self.handle_many = handle_many
@@ -55,6 +57,8 @@ class Batcher:
     async def _results(self, items: list) -> list:
         try:
             return await run_db(self.handle_many, items)
+        except (peewee.OperationalError, peewee.InterfaceError) as error:
+            return [error] * len(items)  # the database itself failed: alone, each item would too
         except Exception as error:
             if len(items) == 1:
                 return [error]

@@ -130,6 +130,9 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
+MAX_STATEMENT_PARAMS = 30_000  # SQLite takes at most 32766 parameters in one statement
+
+
 def insert_skipping_conflicts(model: type[peewee.Model], rows: list[dict], returning: peewee.Field) -> list:
     """Insert `rows` (dicts of field names, all with the same keys; the model's defaults fill the
     others) in one statement, skipping those a unique constraint refuses; answer the `returning`
@@ -153,11 +156,20 @@ def insert_skipping_conflicts(model: type[peewee.Model], rows: list[dict], retur
 
     row_params = "(" + ", ".join([database.param] * len(fields)) + ")"
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {", ".join([row_params] * len(rows))} '
-           f'ON CONFLICT DO NOTHING RETURNING "{returning.column_name}"')
-    params = [param(field, row[field.name] if field.name in row else defaults[field.name])
-              for row in rows for field in fields]
-    return [value for value, in database.execute_sql(sql, params).fetchall()]
+
+    def insert(chunk: list[dict]) -> list:
+        sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {", ".join([row_params] * len(chunk))} '
+               f'ON CONFLICT DO NOTHING RETURNING "{returning.column_name}"')
+        params = [param(field, row[field.name] if field.name in row else defaults[field.name])
+                  for row in chunk for field in fields]
+        return [value for value, in database.execute_sql(sql, params).fetchall()]
+
+    per_statement = MAX_STATEMENT_PARAMS // len(fields)
+    if len(rows) <= per_statement:
+        return insert(rows)
+    with database.atomic():
+        return [value for start in range(0, len(rows), per_statement)
+                for value in insert(rows[start:start + per_statement])]
 
 
 def paginate(query, params: dict, sortable: dict) -> tuple[list, int]:

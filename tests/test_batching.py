@@ -4,6 +4,7 @@ import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import peewee
 import pytest
 
 from server.batching import Batcher
@@ -89,6 +90,22 @@ def test_a_batch_that_fails_is_retried_item_by_item():
     recorder, (good, poison, other) = submitted_behind_a_held_batch((2, "poison", 3))
     assert (good, other) == (4, 6) and isinstance(poison, Refused)
     assert recorder.batches == [[1], [2, "poison", 3], [2], ["poison"], [3]]
+
+
+def test_a_database_failure_fails_the_batch_once_not_item_by_item():
+    calls = []
+
+    def handle_many(items):
+        calls.append(list(items))
+        raise peewee.OperationalError("connection refused")
+
+    async def scenario():
+        batcher = Batcher(handle_many)
+        return await asyncio.gather(*(batcher.submit(n) for n in range(5)), return_exceptions=True)
+
+    answers = run(scenario())
+    assert all(isinstance(answer, peewee.OperationalError) for answer in answers)
+    assert calls == [[0, 1, 2, 3, 4]]
 
 
 @pytest.mark.parametrize("in_flight", [1, 2])
