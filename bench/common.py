@@ -341,7 +341,9 @@ class Stack:
         """`python -m server worker [--concurrency C]` (production profile), once it takes tasks."""
         if self.profile != "production":
             raise RuntimeError("the embedded profile renders inside the server process")
-        argv = [PYTHON, "-m", "server", "worker"] + (["--concurrency", str(concurrency)] if concurrency else [])
+        argv = [PYTHON, "-m", "server", "worker"]
+        if concurrency:
+            argv += ["--concurrency", str(concurrency)]
         self.worker = self.spawn("worker", argv, env={"LOG_LEVEL": "INFO"})  # INFO: it logs "ready."
         wait_log(self.worker, " ready.")
         return self.worker

@@ -98,7 +98,8 @@ def server_renders(stack: common.Stack, orders: int, expected: int, timeout: flo
 def main() -> int:
     parser = common.argument_parser(__doc__)
     parser.add_argument("--orders", type=int, default=150,
-                        help="orders posted (two checks each); enough that start-up and the last task do not weigh")
+                        help="orders posted (two checks each); enough that start-up and the last task "
+                             "do not weigh")
     parser.add_argument("--concurrency", type=int, default=settings.render_threads,
                         help="render threads: the production worker's --concurrency, the embedded server's "
                              "RENDER_THREADS (default: their own default, RENDER_THREADS = "

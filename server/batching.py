@@ -1,5 +1,6 @@
 """Group commit: requests that arrive while the database is busy with earlier ones are handled together,
-in one executor call and one transaction, instead of each paying its own round trips and thread hop.
+in one executor call (and, as the handler writes it, one statement), instead of each paying its own
+thread hop and database round trips.
 
 A request that finds nothing under way starts at once, alone, so batching adds no wait when the server
 is quiet; under load, batches grow to what arrived during the previous one.

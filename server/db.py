@@ -158,7 +158,8 @@ def insert_skipping_conflicts(model: type[peewee.Model], rows: list[dict], retur
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
 
     def insert(chunk: list[dict]) -> list:
-        sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {", ".join([row_params] * len(chunk))} '
+        values = ", ".join([row_params] * len(chunk))
+        sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {values} '
                f'ON CONFLICT DO NOTHING RETURNING "{returning.column_name}"')
         params = [param(field, row[field.name] if field.name in row else defaults[field.name])
                   for row in chunk for field in fields]

@@ -4,7 +4,8 @@ from server.printing.models import Check
 
 
 def check_row(order_id: int, printer) -> dict:
-    return {"printer": printer.id, "type": printer.check_type, "order": {"id": order_id}, "order_id": order_id}
+    return {"printer": printer.id, "type": printer.check_type, "order": {"id": order_id},
+            "order_id": order_id}
 
 
 def test_insert_skipping_conflicts_answers_what_it_inserted_and_fills_the_defaults(printers):

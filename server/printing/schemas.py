@@ -11,8 +11,8 @@ class Quantity(fields.Decimal):
     """A positive quantity with up to three decimals, kept as written: "2", "0.5" (not "2.000")."""
 
     def __init__(self, **kwargs):
-        super().__init__(places=3, as_string=True, validate=validate.Range(min=0, max=100000, min_inclusive=False),
-                         **kwargs)
+        super().__init__(places=3, as_string=True,
+                         validate=validate.Range(min=0, max=100000, min_inclusive=False), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         number = super()._deserialize(value, attr, data, **kwargs)

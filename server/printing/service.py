@@ -60,12 +60,7 @@ def create_checks(orders: list[dict]) -> list[int | PrintingError]:
     An order that already has checks, or comes twice, is a duplicate; the unique (order_id, printer)
     constraint makes racing requests, here or in another process, lose the same way.
     """
-    points = {order["point_id"] for order in orders}
-    printers_at: dict[int, list[Printer]] = {}
-    for printer in (Printer.select(Printer.id, Printer.point_id, Printer.check_type)
-                    .where(Printer.point_id.in_(points), Printer.is_active == True)  # noqa: E712
-                    .order_by(Printer.id)):
-        printers_at.setdefault(printer.point_id, []).append(printer)
+    printers_at = active_printers_by_point({order["point_id"] for order in orders})
     taken = orders_with_checks({order["id"] for order in orders})
 
     results: list[int | PrintingError] = []
@@ -92,6 +87,15 @@ def create_checks(orders: list[dict]) -> list[int | PrintingError]:
     if created:
         enqueue(RENDER_TASK, sorted(created))
     return results
+
+
+def active_printers_by_point(points: set[int]) -> dict[int, list[Printer]]:
+    printers_at: dict[int, list[Printer]] = {}
+    for printer in (Printer.select(Printer.id, Printer.point_id, Printer.check_type)
+                    .where(Printer.point_id.in_(points), Printer.is_active == True)  # noqa: E712
+                    .order_by(Printer.id)):
+        printers_at.setdefault(printer.point_id, []).append(printer)
+    return printers_at
 
 
 def orders_with_checks(order_ids: set[int]) -> set[int]:
