@@ -34,6 +34,7 @@ class Settings:
     wkhtmltopdf_url: str = ""
     pdf_page: str = "A4"
     render_threads: int = (os.cpu_count() or 1) + 1
+    worker_nice: int = 10
     render_max_retries: int = 3
     render_retry_backoff: float = 2.0
     printing_erp_auth: bool = True
@@ -61,6 +62,7 @@ class Settings:
             wkhtmltopdf_url=_env("WKHTMLTOPDF_URL"),
             pdf_page=_env("PDF_PAGE", defaults.pdf_page),
             render_threads=int(_env("RENDER_THREADS", str(defaults.render_threads))),
+            worker_nice=int(_env("WORKER_NICE", str(defaults.worker_nice))),
             render_max_retries=int(_env("RENDER_MAX_RETRIES", str(defaults.render_max_retries))),
             render_retry_backoff=float(_env("RENDER_RETRY_BACKOFF", str(defaults.render_retry_backoff))),
             printing_erp_auth=_bool(_env("PRINTING_ERP_AUTH", "true")),

@@ -2,6 +2,7 @@
 the embedded profile (no CELERY_BROKER_URL) the same tasks go through an in-memory broker to a worker
 that runs on threads inside the server process, so they still run after the response is sent."""
 import logging
+import os
 import threading
 
 from celery import Celery, Task
@@ -33,12 +34,32 @@ celery_app.conf.update(
 
 
 class DatabaseTask(Task):
-    """A task that runs with its worker thread's database connection."""
+    """A task that runs with its worker thread's database connection, as background work."""
 
     abstract = True
 
     def __call__(self, *args, **kwargs):
+        if not self.request.is_eager:
+            yield_cpu_to_requests()
         return with_connection(super().__call__, *args, **kwargs)
+
+
+_thread = threading.local()
+
+
+def yield_cpu_to_requests() -> None:
+    """Lower this worker thread to WORKER_NICE, once: a render must not slow the server's requests
+    when they share the cores (always, on the embedded profile). Linux keeps a nice value per thread,
+    and the wkhtmltopdf processes a thread starts inherit it."""
+    if getattr(_thread, "niced", False):
+        return
+    _thread.niced = True
+    thread_id = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, thread_id) < settings.worker_nice:
+            os.setpriority(os.PRIO_PROCESS, thread_id, settings.worker_nice)
+    except OSError as error:
+        log.warning("could not lower the worker thread's priority: %s", error)
 
 
 @worker_init.connect
