@@ -14,12 +14,17 @@ from server.db import run_db
 
 log = logging.getLogger("server.batching")
 
+# What one bad item can make a whole batch fail with. Anything else (the database or the queue
+# unreachable, a bug) fails the batch once: tried again item by item, it would fail each the same
+# way, or find the work it did before failing and answer wrongly.
+ITEM_ERRORS = (peewee.IntegrityError, peewee.DataError)
+
 
 class Batcher:
     """`await batcher.submit(item)` answers what `handle_many(items)[i]` gave for that item: a value, or
     an exception instance, which is raised to that item's caller alone. `handle_many` runs in the
-    database executor; should it raise, each item of the batch is tried again alone, so that one bad
-    item cannot fail the others (unless the database itself is unreachable or failing)."""
+    database executor; should it raise one of ITEM_ERRORS, each item of the batch is tried again alone,
+    so that one bad item cannot fail the others."""
 
     def __init__(self, handle_many, max_size: int = 100, in_flight: int = 1):
         self.handle_many = handle_many
@@ -58,12 +63,12 @@ class Batcher:
     async def _results(self, items: list) -> list:
         try:
             return await run_db(self.handle_many, items)
-        except (peewee.OperationalError, peewee.InterfaceError) as error:
-            return [error] * len(items)  # the database itself failed: alone, each item would too
-        except Exception as error:
+        except ITEM_ERRORS as error:
             if len(items) == 1:
                 return [error]
             log.warning("a batch of %d failed (%s); trying each alone", len(items), error)
+        except Exception as error:
+            return [error] * len(items)
         results = []
         for item in items:
             try:

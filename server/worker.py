@@ -5,6 +5,7 @@ import logging
 import os
 import threading
 
+import kombu.exceptions
 from celery import Celery, Task
 from celery.signals import worker_process_init, worker_init
 
@@ -69,9 +70,16 @@ def _connect_database(**_):
         init_database()
 
 
+class QueueUnavailable(Exception):
+    """The broker could not be reached: the task was not queued."""
+
+
 def enqueue(task_name: str, *args) -> None:
     """Queue a task by name, so that logic modules need not import the task modules."""
-    celery_app.send_task(task_name, args=args)
+    try:
+        celery_app.send_task(task_name, args=args)
+    except kombu.exceptions.OperationalError as error:
+        raise QueueUnavailable(str(error)) from error
 
 
 class EmbeddedWorker:

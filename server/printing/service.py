@@ -1,4 +1,5 @@
 """Printing logic: checks for an order, what printers fetch, and the admin's printers and checks."""
+import logging
 import secrets
 from pathlib import Path
 
@@ -8,7 +9,9 @@ from server.db import database, insert_skipping_conflicts, paginate, utcnow
 from server.events import events
 from server.printing.models import Check, Printer
 from server.settings import settings
-from server.worker import enqueue
+from server.worker import QueueUnavailable, enqueue
+
+log = logging.getLogger("server.printing")
 
 RENDER_TASK = "printing.render_orders"
 
@@ -85,8 +88,20 @@ def create_checks(orders: list[dict]) -> list[int | PrintingError]:
         if isinstance(results[i], int) and order["id"] not in created:
             results[i] = DuplicateOrder(DUPLICATE_ORDER)
     if created:
-        enqueue(RENDER_TASK, sorted(created))
+        queue_renders(sorted(created))
     return results
+
+
+def queue_renders(order_ids: list[int]) -> None:
+    """A task renders the orders' new checks. Should the queue be unreachable, the checks are kept
+    and marked with the error, as a failed render's are, for the dashboard's retry: the order was
+    taken, and its checks exist."""
+    try:
+        enqueue(RENDER_TASK, order_ids)
+    except QueueUnavailable as error:
+        log.error("orders %s: their renders could not be queued: %s", order_ids, error)
+        Check.update(render_error=f"Очередь задач недоступна: {error}"[:2000]).where(
+            Check.order_id.in_(order_ids), Check.status == "new").execute()
 
 
 def active_printers_by_point(points: set[int]) -> dict[int, list[Printer]]:
@@ -224,7 +239,7 @@ def retry_render(check: Check) -> Check:
         raise PrintingError("Чек уже сгенерирован: повторная генерация не нужна")
     Check.update(render_attempts=0, render_error=None).where(
         Check.order_id == check.order_id, Check.type == check.type, Check.status == "new").execute()
-    enqueue(RENDER_TASK, [check.order_id])
+    queue_renders([check.order_id])
     return get_check(check.id)
 
 

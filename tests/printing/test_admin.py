@@ -183,3 +183,26 @@ def test_render_of_an_already_rendered_order_changes_nothing(printers):
     check = make_checks(5003, printers["point1-kitchen-key"], "printed", pdf_file="pdf/5003_kitchen.pdf")
     assert render.render_order(5003) == 0
     assert Check.get_by_id(check.id).status == "printed"
+
+
+def test_an_unreachable_queue_keeps_the_order_and_marks_its_checks_for_retry(api, erp, printers,
+                                                                           monkeypatch):
+    from server.printing import service
+    from server.worker import QueueUnavailable
+
+    def queue_down(*_):
+        raise QueueUnavailable("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(service, "enqueue", queue_down)
+    answer = erp.post("/create_checks/", json=order_body(5006, point_id=1))
+    assert answer.json() == {"ok": service.CHECKS_CREATED}
+    checks = list(Check.select().where(Check.order_id == 5006))
+    assert len(checks) == 2
+    assert all(c.status == "new" and c.render_error.startswith("Очередь задач недоступна") for c in checks)
+    retried = api.post(f"/api/v1/checks/{checks[0].id}/retry")
+    assert retried.status_code == 200 and retried.json()["render_error"].startswith("Очередь задач недоступна")
+
+    monkeypatch.undo()
+    api.post(f"/api/v1/checks/{checks[0].id}/retry").raise_for_status()
+    wait_until(lambda: all(Check.get_by_id(c.id).status == "rendered" for c in checks), 60,
+               message="the retried order's checks rendered")
