@@ -114,12 +114,16 @@ def active_printers_by_point(points: set[int]) -> dict[int, list[Printer]]:
 
 
 def orders_with_checks(order_ids: set[int]) -> set[int]:
+    return {order_id for order_id, in orders_with_checks_query(order_ids).tuples()}
+
+
+def orders_with_checks_query(order_ids: set[int]) -> peewee.Select:
     """Which of these orders already have checks, asked order by order through the index: with
     `order_id IN (...)`, PostgreSQL scans the whole table while it has no statistics yet."""
     asked = peewee.ValuesList([(order_id,) for order_id in order_ids], alias="asked")
-    query = peewee.Select([asked], [asked.c.column1]).where(
-        peewee.fn.EXISTS(Check.select(peewee.SQL("1")).where(Check.order_id == asked.c.column1)))
-    return {order_id for order_id, in query.bind(database).tuples()}
+    return peewee.Select([asked], [asked.c.column1]).where(
+        peewee.fn.EXISTS(Check.select(peewee.SQL("1")).where(Check.order_id == asked.c.column1))
+    ).bind(database)
 
 
 def printer_by_key(api_key: str | None) -> Printer | None:
