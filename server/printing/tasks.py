@@ -2,9 +2,9 @@
 import logging
 
 from server.printing.render import RenderFailed, render_order
-from server.printing.service import RENDER_TASK
+from server.printing.service import RENDER_TASK, queue_renders
 from server.settings import settings
-from server.worker import DatabaseTask, celery_app, enqueue
+from server.worker import DatabaseTask, celery_app
 
 log = logging.getLogger("server.printing")
 
@@ -18,7 +18,7 @@ def render_orders_task(self, order_ids: list[int]) -> int:
     checks stay `new` with their error."""
     order_id, *others = order_ids
     for other in others:
-        enqueue(RENDER_TASK, [other])
+        queue_renders([other])
     try:
         return render_order(order_id)
     except RenderFailed as failure:

@@ -169,10 +169,10 @@ def test_render_task_retries_with_backoff_then_leaves_the_check_new(printers, fa
 
 
 def test_render_task_of_several_orders_hands_the_others_on_each_in_a_task(printers, monkeypatch):
-    from server.printing import tasks
+    from server.printing import service, tasks
 
     queued = []
-    monkeypatch.setattr(tasks, "enqueue", lambda name, order_ids: queued.append((name, order_ids)))
+    monkeypatch.setattr(service, "enqueue", lambda name, order_ids: queued.append((name, order_ids)))
     check = make_checks(5004, printers["point3-kitchen-key"], "new")
     assert tasks.render_orders_task.apply(args=([5004, 5005, 5006],)).result == 1
     assert Check.get_by_id(check.id).status == "rendered"
