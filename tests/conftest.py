@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,12 @@ def as_role(live_server):
     yield make
     for session in sessions:
         session.close()
+
+
+def run_in_new_loop(coroutine):
+    """asyncio.run in a thread of its own: the browser tests may leave a loop running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result(timeout=60)
 
 
 def wait_until(predicate, timeout: float = 30, interval: float = 0.1, message: str = "condition"):

@@ -2,12 +2,12 @@
 its own item's answer."""
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import peewee
 import pytest
 
 from server.batching import Batcher
+from tests.conftest import run_in_new_loop
 
 
 class Refused(Exception):
@@ -31,13 +31,6 @@ class Recorder:
         return [Refused(item) if item in ("refused", "poison") else item * 2 for item in items]
 
 
-def run(coroutine):
-    """asyncio.run in a thread of its own: earlier tests (the browser's) may leave a loop running in
-    this one."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result(timeout=60)
-
-
 async def until(condition):
     for _ in range(500):
         if condition():
@@ -52,7 +45,7 @@ def test_a_quiet_submit_runs_at_once_alone():
     async def scenario():
         return await Batcher(recorder).submit(21)
 
-    assert run(scenario()) == 42
+    assert run_in_new_loop(scenario()) == 42
     assert recorder.batches == [[21]]
 
 
@@ -71,7 +64,7 @@ def submitted_behind_a_held_batch(items: tuple) -> tuple[Recorder, list]:
         assert await first == 2
         return await asyncio.gather(*rest, return_exceptions=True)
 
-    return recorder, run(scenario())
+    return recorder, run_in_new_loop(scenario())
 
 
 def test_what_arrives_during_a_batch_goes_into_the_next_one_together():
@@ -103,7 +96,7 @@ def test_any_other_failure_fails_the_batch_once_not_item_by_item():
         batcher = Batcher(handle_many)
         return await asyncio.gather(*(batcher.submit(n) for n in range(5)), return_exceptions=True)
 
-    answers = run(scenario())
+    answers = run_in_new_loop(scenario())
     assert all(isinstance(answer, ConnectionError) for answer in answers)
     assert calls == [[0, 1, 2, 3, 4]]
 
@@ -127,5 +120,5 @@ def test_no_more_batches_run_at_once_than_allowed(in_flight):
         batcher = Batcher(handle_many, max_size=3, in_flight=in_flight)
         return await asyncio.gather(*(batcher.submit(n) for n in range(30)))
 
-    assert run(scenario()) == list(range(30))
+    assert run_in_new_loop(scenario()) == list(range(30))
     assert most == in_flight

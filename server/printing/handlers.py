@@ -229,7 +229,23 @@ class PollingBackground:
         await poll_cache.flush_seen(run_db)
 
 
-background = [PollingBackground()]
+class RenderRecovery:
+    """On the embedded profile, the renders that the last run of the server still had queued in its
+    memory are queued again when it starts."""
+
+    def __init__(self):
+        self._requeue = None
+
+    def start(self) -> None:
+        if settings.embedded:
+            self._requeue = asyncio.ensure_future(run_db(service.queue_unfinished_renders))
+
+    async def stop(self) -> None:
+        if self._requeue is not None:
+            await self._requeue
+
+
+background = [PollingBackground(), RenderRecovery()]
 
 routes = [
     (r"/create_checks/", CreateChecksHandler),

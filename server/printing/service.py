@@ -104,6 +104,18 @@ def queue_renders(order_ids: list[int]) -> None:
             Check.order_id.in_(order_ids), Check.status == "new").execute()
 
 
+def queue_unfinished_renders() -> list[int]:
+    """Queue again the renders of every order with checks still `new` and attempts left; answer those
+    orders. The embedded profile's queue lives in the server's memory, so a restart loses the renders
+    it held (and the retries it was holding back); renders are idempotent, so one queued twice is
+    harmless."""
+    order_ids = sorted(check.order_id for check in Check.select(Check.order_id).where(
+        Check.status == "new", Check.render_attempts < settings.render_max_retries).distinct())
+    if order_ids:
+        queue_renders(order_ids)
+    return order_ids
+
+
 def active_printers_by_point(points: set[int]) -> dict[int, list[Printer]]:
     printers_at: dict[int, list[Printer]] = {}
     for printer in (Printer.select(Printer.id, Printer.point_id, Printer.check_type)

@@ -2,6 +2,7 @@
 from server.db import database, insert_skipping_conflicts, is_sqlite
 from server.printing import service
 from server.printing.models import Check
+from tests.conftest import run_in_new_loop
 from tests.printing.conftest import order_body
 
 
@@ -29,3 +30,34 @@ def test_duplicates_are_looked_up_through_the_index_even_without_statistics(prin
     plan = "\n".join(str(row) for row in database.execute_sql(explain + sql, params).fetchall())
     assert "index" in plan.lower(), plan
     assert 'Seq Scan on "check"' not in plan and "SCAN check" not in plan, plan
+
+
+def test_unfinished_renders_are_queued_again(printers, monkeypatch):
+    kitchen = printers["point1-kitchen-key"]
+    for order_id, status, attempts in [(8001, "new", 0), (8002, "new", 2), (8003, "new", 3),
+                                       (8004, "rendered", 1), (8005, "printed", 1)]:
+        Check.create(printer=kitchen, type="kitchen", order=order_body(order_id), order_id=order_id,
+                     status=status, render_attempts=attempts)
+    queued = []
+    monkeypatch.setattr(service, "enqueue", lambda name, order_ids: queued.append(order_ids))
+    monkeypatch.setattr(service.settings, "render_max_retries", 3)
+    assert service.queue_unfinished_renders() == [8001, 8002]
+    assert queued == [[8001, 8002]]
+
+
+def test_the_embedded_server_queues_unfinished_renders_when_it_starts(monkeypatch):
+    from server.printing.handlers import RenderRecovery
+
+    asked = []
+    monkeypatch.setattr(service, "queue_unfinished_renders", lambda: asked.append(True))
+
+    async def start_and_stop(broker: str) -> None:
+        monkeypatch.setattr(service.settings, "celery_broker_url", broker)
+        recovery = RenderRecovery()
+        recovery.start()
+        await recovery.stop()
+
+    run_in_new_loop(start_and_stop("redis://127.0.0.1:6379/0"))
+    assert asked == []
+    run_in_new_loop(start_and_stop(""))
+    assert asked == [True]
