@@ -1,4 +1,5 @@
 // Pieces every list and form of the dashboard shares.
+import { useState } from 'react';
 import BlockIcon from '@mui/icons-material/Block';
 import {
   DateField,
@@ -6,8 +7,11 @@ import {
   ExportButton,
   FilterButton,
   TopToolbar,
+  useDataProvider,
   useLocaleState,
+  useNotify,
   useRecordContext,
+  useRefresh,
 } from 'react-admin';
 
 /** CSV export walks through the API 500 rows at a time up to this many rows. */
@@ -71,3 +75,28 @@ export const DateTimeField = (props) => {
 
 /** For optional text the API wants as a string: an emptied input is '' (react-admin would send null). */
 export const keepEmpty = (value) => value ?? '';
+
+/**
+ * An action on the shown record through the API: `run(record)` calls `call(dataProvider, record)`,
+ * `pending` while it runs, then notifies `success` (with `messageArgs(result)`) and reloads the page,
+ * or notifies the API's error. `run` itself never throws.
+ */
+export const useRecordAction = (call, success, messageArgs = () => ({})) => {
+  const dataProvider = useDataProvider();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [pending, setPending] = useState(false);
+  const run = async (record) => {
+    setPending(true);
+    try {
+      const result = await call(dataProvider, record);
+      notify(success, { type: 'success', messageArgs: messageArgs(result) });
+      refresh();
+    } catch (error) {
+      notify(error?.message || 'ra.notification.http_error', { type: 'error' });
+    } finally {
+      setPending(false);
+    }
+  };
+  return { run, pending };
+};

@@ -38,12 +38,17 @@ import {
   TextField,
   TopToolbar,
   useDataProvider,
-  useNotify,
   useRecordContext,
-  useRefresh,
   useTranslate,
 } from 'react-admin';
-import { DateTimeField, ListActions, checkStatusChoices, checkTypeChoices, listSx } from '../common';
+import {
+  DateTimeField,
+  ListActions,
+  checkStatusChoices,
+  checkTypeChoices,
+  listSx,
+  useRecordAction,
+} from '../common';
 
 const STATUS_COLORS = { new: 'warning', rendered: 'info', printed: 'success' };
 
@@ -154,27 +159,12 @@ export const CheckList = () => {
 };
 
 /** Retry (re-render) or reprint (back to rendered) through the API, then reload the check. */
-const CheckActionButton = ({ action, label, icon, disabledFor, testId }) => {
+const CheckActionButton = ({ action, success, label, icon, disabledFor, testId }) => {
   const record = useRecordContext();
-  const dataProvider = useDataProvider();
-  const notify = useNotify();
-  const refresh = useRefresh();
-  const [pending, setPending] = useState(false);
+  const { run, pending } = useRecordAction((dataProvider, check) => dataProvider[action](check.id), success);
   if (!record) return null;
-  const run = async () => {
-    setPending(true);
-    try {
-      await dataProvider[action](record.id);
-      notify(action === 'retryCheck' ? 'rh.checks.retried' : 'rh.checks.reprinted', { type: 'success' });
-      refresh();
-    } catch (error) {
-      notify(error?.message || 'ra.notification.http_error', { type: 'error' });
-    } finally {
-      setPending(false);
-    }
-  };
   return (
-    <Button label={label} onClick={run} disabled={pending || disabledFor(record)} data-testid={testId}>
+    <Button label={label} onClick={() => run(record)} disabled={pending || disabledFor(record)} data-testid={testId}>
       {icon}
     </Button>
   );
@@ -184,6 +174,7 @@ const CheckShowActions = () => (
   <TopToolbar>
     <CheckActionButton
       action="retryCheck"
+      success="rh.checks.retried"
       label="rh.checks.retry"
       testId="check-retry"
       icon={<ReplayIcon />}
@@ -191,6 +182,7 @@ const CheckShowActions = () => (
     />
     <CheckActionButton
       action="reprintCheck"
+      success="rh.checks.reprinted"
       label="rh.checks.reprint"
       testId="check-reprint"
       icon={<PrintIcon />}

@@ -25,10 +25,7 @@ import {
   Toolbar,
   TopToolbar,
   required,
-  useDataProvider,
-  useNotify,
   useRecordContext,
-  useRefresh,
   useTranslate,
 } from 'react-admin';
 import {
@@ -37,6 +34,7 @@ import {
   ListActions,
   checkTypeChoices,
   listSx,
+  useRecordAction,
 } from '../common';
 
 const printerFilters = [
@@ -90,25 +88,17 @@ export const PrinterList = () => {
 /** POST /printers/{id}/regenerate_key after a confirmation; shows the new key. */
 export const RegenerateKeyButton = () => {
   const record = useRecordContext();
-  const dataProvider = useDataProvider();
-  const notify = useNotify();
-  const refresh = useRefresh();
   const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
+  const { run, pending } = useRecordAction(
+    (dataProvider, printer) => dataProvider.regeneratePrinterKey(printer.id),
+    'rh.printers.key_regenerated',
+    ({ data }) => ({ key: data?.api_key }),
+  );
   if (!record) return null;
 
   const regenerate = async () => {
-    setPending(true);
-    try {
-      const { data } = await dataProvider.regeneratePrinterKey(record.id);
-      notify('rh.printers.key_regenerated', { type: 'success', messageArgs: { key: data?.api_key } });
-      refresh();
-    } catch (error) {
-      notify(error?.message || 'ra.notification.http_error', { type: 'error' });
-    } finally {
-      setPending(false);
-      setOpen(false);
-    }
+    await run(record);
+    setOpen(false);
   };
 
   return (
