@@ -5,17 +5,16 @@ import logging
 import tornado.web
 
 from server import admin, openapi
-from server.accounts import handlers as accounts
 from server.events import events
 from server.http import NotFoundHandler
-from server.printing import handlers as printing
+from server.modules import modules
 
 log = logging.getLogger("server")
 
 
 def api_routes() -> list:
     """Every documented route, module by module."""
-    return [*printing.routes, *accounts.routes]
+    return [route for module in modules() for route in module.routes]
 
 
 def all_routes() -> list:
@@ -24,13 +23,14 @@ def all_routes() -> list:
 
 def background_services() -> list:
     """What runs beside the HTTP server, module by module (each has start() and async stop())."""
-    return [*printing.background]
+    return [service for module in modules() for service in module.background]
 
 
 def make_app(**settings) -> tornado.web.Application:
     routes = all_routes()
     return tornado.web.Application(
-        routes, default_handler_class=NotFoundHandler, openapi=openapi.build_spec(routes),
+        routes, default_handler_class=NotFoundHandler,
+        openapi=openapi.build_spec(routes),
         compress_response=True, **settings)
 
 

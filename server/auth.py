@@ -1,55 +1,120 @@
 """Who is calling: HTTP Basic and Bearer authentication for users, and the access declarations that
-handlers put in `@api(...)`: `PUBLIC`, or `Roles("admin", ...)`. A module may add its own (printers
+handlers put in `@api(...)`: `PUBLIC`, or `Needs("module:thing:verb")` (a permission of the caller's
+role, optionally narrowed to the records a path names). A module may add its own `Access` (printers
 authenticate with their api_key)."""
 import base64
 import binascii
 import time
 from collections import deque
 
-from server.accounts.models import User
-from server.accounts.service import basic_key, bearer_key, credential_cache, user_for_basic, user_for_bearer
+from server import messages
+from server.accounts.models import ROLES, User
+from server.accounts.service import (
+    basic_key, bearer_key, credential_cache, issue_token, user_for_basic, user_for_bearer,
+)
 from server.db import run_db
 from server.http import ApiError
+from server.modules import permissions_of
 from server.settings import settings
 
 REALM = 'realm="receipt-hub"'
 
 
+USER_SCHEMES = {
+    "basic": ("basicAuth", {"type": "http", "scheme": "basic",
+                            "description": "A user's username and password; repeated failures from one "
+                                           "address get 429"}),
+    "bearer": ("bearerAuth", {"type": "http", "scheme": "bearer",
+                              "description": "A token from POST /api/v1/auth/token"}),
+}
+
+
 class Access:
-    """How a handler method is protected. `security` names its OpenAPI security schemes."""
+    """How a handler method is protected: `authenticate` answers the caller or raises 401/403.
 
-    security: tuple = ()
-    roles: tuple = ()
+    `schemes` are its OpenAPI security schemes (name -> scheme object). For the route-walk access test,
+    `access_cases()` says what each kind of caller should get ("allowed", "401" or "403"), and
+    `test_request(who, body, password_of)` makes the keyword arguments of a `requests` call by `who`."""
 
-    async def authenticate(self, handler):
+    schemes: dict = {}
+
+    async def authenticate(self, handler, path_args: dict):
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return ""
+
+    def access_cases(self) -> list[tuple[str | None, str]]:
+        return [(None, "401")] if self.schemes else []
+
+    def test_request(self, who: str, body: bytes, password_of) -> dict:
         raise NotImplementedError
 
 
 class Public(Access):
-    async def authenticate(self, handler):
+    async def authenticate(self, handler, path_args: dict):
         return None
+
+    def describe(self) -> str:
+        return "Public: no credentials."
 
 
 PUBLIC = Public()
 
 
-class Roles(Access):
-    """A user with one of `roles`, authenticated by one of `schemes` ("basic", "bearer");
-    `open_when()` true lets anyone in (a deployment choice)."""
+class Needs(Access):
+    """A user whose role has `permission`, authenticated by one of `schemes` ("basic", "bearer").
 
-    def __init__(self, *roles: str, open_when=None, schemes: tuple = ("basic", "bearer")):
-        self.roles = roles
+    `scope(user, **path_args)`, when given, narrows it to records: it runs off the event loop and
+    answers whether this user may act on the record the path names (it raises ApiError(404) for a
+    record that does not exist); admins pass every scope. `open_when()` true lets anyone in (a
+    deployment choice)."""
+
+    def __init__(self, permission: str, *, scope=None, open_when=None, schemes: tuple = ("basic", "bearer")):
+        self.permission = permission
+        self.scope = scope
         self.open_when = open_when
-        self.schemes = tuple(schemes)
-        self.security = tuple(f"{scheme}Auth" for scheme in self.schemes)
+        self.user_schemes = tuple(schemes)
+        self.schemes = dict(USER_SCHEMES[scheme] for scheme in self.user_schemes)
 
-    async def authenticate(self, handler) -> User | None:
+    async def authenticate(self, handler, path_args: dict) -> User | None:
         if self.open_when is not None and self.open_when():
             return None
-        user = await authenticate_user(handler, self.schemes)
-        if user.role not in self.roles:
-            raise ApiError(403, "Недостаточно прав для этого действия")
+        user = await authenticate_user(handler, self.user_schemes)
+        if not self.allows(user.role):
+            raise ApiError(403, messages.FORBIDDEN)
+        if self.scope is not None and user.role != "admin":
+            if not await run_db(self.scope, user, **path_args):
+                raise ApiError(403, messages.NO_ACCESS_TO_RECORD)
         return user
+
+    def allows(self, role: str) -> bool:
+        return self.permission in permissions_of(role)
+
+    def roles(self) -> list[str]:
+        return [role for role in ROLES if self.allows(role)]
+
+    def describe(self) -> str:
+        lines = [f"Permission `{self.permission}`: roles " + ", ".join(f"`{r}`" for r in self.roles()) + "."]
+        if self.scope is not None:
+            admits = (self.scope.__doc__ or "the record's own rule").strip()
+            lines.append(f"Other than admins, only users the record admits ({admits}).")
+        if self.open_when is not None:
+            lines.append("A deployment may open it to anyone (see the settings).")
+        return " ".join(lines)
+
+    def access_cases(self) -> list[tuple[str | None, str]]:
+        cases = [(None, "401")]
+        for role in ROLES:
+            allowed = self.allows(role) and (self.scope is None or role == "admin")
+            cases.append((role, "allowed" if allowed else "403"))
+        return cases
+
+    def test_request(self, who: str, body: bytes, password_of) -> dict:
+        if "basic" in self.user_schemes:
+            return {"auth": (who, password_of(who))}
+        token, _ = issue_token(User.get(User.username == who), "access test")
+        return {"headers": {"Authorization": f"Bearer {token}"}}
 
 
 class LoginThrottle:
@@ -76,7 +141,7 @@ class LoginThrottle:
         failures = self._recent(address)
         if failures is not None and len(failures) >= settings.login_failure_limit:
             retry_after = int(failures[0] + settings.login_failure_window - time.monotonic()) + 1
-            raise ApiError(429, "Слишком много неудачных попыток входа, повторите позже",
+            raise ApiError(429, messages.TOO_MANY_LOGINS,
                            headers={"Retry-After": str(max(retry_after, 1))})
 
     def failed(self, address: str) -> None:
@@ -90,12 +155,15 @@ class LoginThrottle:
     def succeeded(self, address: str) -> None:
         self._failures.pop(address, None)
 
+    def clear(self) -> None:
+        self._failures.clear()
+
 
 login_throttle = LoginThrottle()
 
 
 def unauthorized(handler, schemes: tuple = ("basic", "bearer"),
-                 message: str = "Неверные или отсутствующие учётные данные") -> ApiError:
+                 message: str = messages.BAD_CREDENTIALS) -> ApiError:
     scheme = handler.request.headers.get("Authorization", "").partition(" ")[0].lower()
     # A Basic challenge to a script's request (the dashboard sends X-Requested-With) would make the
     # browser pop up its own login dialog, so scripts and Bearer users are challenged with Bearer.

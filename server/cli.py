@@ -12,6 +12,7 @@ from pathlib import Path
 from peewee_migrate import Router
 
 from server.db import database, init_database
+from server.modules import modules
 from server.settings import PROJECT_ROOT, settings
 
 log = logging.getLogger("server")
@@ -35,9 +36,7 @@ def migrate() -> list[str]:
 def load_fixture(path: Path) -> int:
     """Load a JSON fixture `[{"model": "printing.Printer", "fields": {...}}, ...]`; rows whose unique
     fields already exist are left as they are, so loading twice changes nothing."""
-    from server.printing.models import Printer
-
-    models = {"printing.Printer": Printer}
+    models = {name: model for module in modules() for name, model in module.fixtures.items()}
     created = 0
     with database.atomic():
         for entry in json.loads(Path(path).read_text(encoding="utf-8")):
@@ -142,10 +141,11 @@ def command_worker(args) -> None:
 
 
 def command_beat(args) -> None:
-    from server.worker import celery_app
+    from server.worker import beat_schedule, celery_app
 
-    celery_app.start(["beat", f"--loglevel={settings.log_level}",
-                      f"--schedule={PROJECT_ROOT / 'var' / 'celerybeat-schedule'}"])
+    celery_app.conf.beat_schedule = beat_schedule()
+    Path(celery_app.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", f"--loglevel={settings.log_level}"])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -170,6 +170,12 @@ def parser() -> argparse.ArgumentParser:
                         help="Celery pool: threads (the default: renders wait on wkhtmltopdf processes), prefork, solo")
     worker.set_defaults(handler=command_worker)
     commands.add_parser("beat", help="run Celery beat").set_defaults(handler=command_beat)
+    for module in modules():
+        for command in module.commands:
+            sub = commands.add_parser(command.name, help=command.help)
+            if command.arguments is not None:
+                command.arguments(sub)
+            sub.set_defaults(handler=command.run)
     return root
 
 

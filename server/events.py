@@ -1,5 +1,5 @@
 """Small "something changed" signals between processes: a worker that rendered a check wakes the
-server's long-polling printers.
+server's long-polling printers; an admin's change to a user clears every server's credential cache.
 
 `publish(topic)` may be called from any thread of any process. With Redis configured (production) the
 topic goes through a Redis channel to every server process; on the embedded profile it is delivered in
@@ -97,6 +97,24 @@ class Events:
         future = asyncio.get_running_loop().create_future()
         self._waiters[topic].add(future)
         return future
+
+    async def wait_for(self, topic: str, read, ready, wait: float, until: asyncio.Future | None = None):
+        """`await read()`; when `ready(value)` is false and `wait` > 0, wait up to `wait` seconds for
+        `topic` (or until `until` is done: the client went away), holding no thread, and read again.
+
+        The waiter is taken before the first read, so a publish between the read and the wait is not
+        missed."""
+        woken = self.waiter(topic) if wait else None
+        try:
+            value = await read()
+            if woken is None or ready(value):
+                return value
+            stops = {woken} if until is None else {woken, until}
+            await asyncio.wait(stops, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            return await read() if woken.done() else value
+        finally:
+            if woken is not None:
+                self.forget(topic, woken)
 
     def forget(self, topic: str, future: asyncio.Future) -> None:
         waiters = self._waiters.get(topic)

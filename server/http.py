@@ -1,31 +1,21 @@
 """The base handler: JSON in and out, the error envelope, and the `api` decorator that declares who may
 call a handler method and what it takes (which also feeds the OpenAPI document)."""
-import contextlib
+import asyncio
 import functools
 import json
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import marshmallow
 import tornado.web
 
-from server.db import dumps
+from server import messages
+from server.db import dumps, paginate, run_db
 from server.settings import settings
 
 log = logging.getLogger("server.http")
 
-MESSAGES = {
-    400: "Некорректный запрос",
-    401: "Требуется авторизация",
-    403: "Недостаточно прав",
-    404: "Не найдено",
-    405: "Метод не поддерживается",
-    409: "Конфликт",
-    413: "Слишком большое тело запроса",
-    415: "Ожидается Content-Type: application/json",
-    429: "Слишком много попыток, повторите позже",
-    500: "Внутренняя ошибка сервера",
-}
 
 
 class ApiError(tornado.web.HTTPError):
@@ -34,18 +24,9 @@ class ApiError(tornado.web.HTTPError):
     def __init__(self, status: int, message: str | None = None, details: dict | None = None,
                  headers: dict | None = None):
         super().__init__(status, log_message=None)
-        self.message = message or MESSAGES.get(status, "Ошибка")
+        self.message = message or messages.BY_STATUS.get(status, messages.ERROR)
         self.details = details
         self.headers = headers or {}
-
-
-@contextlib.contextmanager
-def refused_as(status: int, *refusals: type[Exception], message: str | None = None):
-    """Turn the logic's refusals into an HTTP error: `message`, or the refusal's own text."""
-    try:
-        yield
-    except refusals as refusal:
-        raise ApiError(status, message or str(refusal)) from None
 
 
 def flatten_errors(errors, prefix: str = "") -> dict:
@@ -86,7 +67,7 @@ def check_json_value(value, text: str) -> None:
         item, depth = pending.pop()
         if isinstance(item, (dict, list)):
             if depth > MAX_JSON_DEPTH:
-                raise ApiError(400, "Слишком глубокая вложенность JSON",
+                raise ApiError(400, messages.TOO_DEEP,
                                {"_body": [f"at most {MAX_JSON_DEPTH} levels of nesting"]})
             children = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in children:
@@ -95,15 +76,15 @@ def check_json_value(value, text: str) -> None:
                 pending.append((child, depth + 1))
         elif isinstance(item, str):
             if "\x00" in item:
-                raise ApiError(400, "Строка не может содержать символ NUL", {"_body": ["NUL in a string"]})
+                raise ApiError(400, messages.NUL_IN_STRING, {"_body": ["NUL in a string"]})
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise ApiError(400, "Строка не является корректным UTF-8",
+                raise ApiError(400, messages.NOT_UTF8,
                                {"_body": ["a lone surrogate in a string"]}) from None
 
 
-def validate(schema: marshmallow.Schema, data, message: str = "Некорректные данные"):
+def validate(schema: marshmallow.Schema, data, message: str = messages.INVALID_DATA):
     try:
         return schema.load(data)
     except marshmallow.ValidationError as error:
@@ -118,36 +99,45 @@ class Endpoint:
     body: marshmallow.Schema | None = None
     query: marshmallow.Schema | None = None
     responses: dict = field(default_factory=dict)
+    refuses: dict = field(default_factory=dict)
     summary: str = ""
     description: str = ""
     tags: tuple = ()
-    invalid_body_message: str = "Некорректные данные"
+    invalid_body_message: str = messages.INVALID_DATA
 
 
-def api(access, *, body=None, query=None, responses=None, summary="", description="", tags=(),
-        invalid_body_message="Некорректные данные"):
-    """Declare a handler method: who may call it (`access`), its body and query schemas, its responses.
+def as_tuple(refusals) -> tuple:
+    return refusals if isinstance(refusals, tuple) else (refusals,)
 
-    The wrapper authenticates and authorizes first, then validates; the method finds the results in
-    `self.current_user`, `self.body` and `self.query`.
+
+def api(access, *, body=None, query=None, responses=None, refuses=None, summary="", description="", tags=(),
+        invalid_body_message=messages.INVALID_DATA):
+    """Declare a handler method: who may call it (`access`), its body and query schemas, what it answers
+    besides what the OpenAPI builder adds itself (`responses`: the success shape), and the logic's
+    refusals it turns into errors (`refuses={409: ApiKeyTaken}`: that status, the exception's text).
+
+    The wrapper authenticates and authorizes first (with the path's arguments, for a record-level
+    check), then validates; the method finds the results in `self.current_user`, `self.body` and
+    `self.query`.
     """
-    for schema in (body, query):
-        # `class Meta: partial = True` marks an edit schema (every field optional); marshmallow itself
-        # only knows `partial` as an instance attribute, which both `load` and apispec honour.
-        if schema is not None and schema.partial is None and getattr(schema.Meta, "partial", False):
-            schema.partial = True
-    endpoint = Endpoint(access, body, query, responses or {}, summary, description, tuple(tags),
+    refuses = {status: as_tuple(refusals) for status, refusals in (refuses or {}).items()}
+    endpoint = Endpoint(access, body, query, responses or {}, refuses, summary, description, tuple(tags),
                         invalid_body_message)
+    refusals = tuple(refusal for each in refuses.values() for refusal in each)
 
     def decorate(method):
         @functools.wraps(method)
         async def wrapper(self, *args, **kwargs):
-            self.current_user = await endpoint.access.authenticate(self)
+            self.current_user = await endpoint.access.authenticate(self, kwargs)
             if endpoint.query is not None:
                 self.query = validate(endpoint.query, self.query_arguments())
             if endpoint.body is not None:
                 self.body = validate(endpoint.body, self.json_body(), endpoint.invalid_body_message)
-            return await method(self, *args, **kwargs)
+            try:
+                return await method(self, *args, **kwargs)
+            except refusals as refusal:
+                status = next(status for status, each in refuses.items() if isinstance(refusal, each))
+                raise ApiError(status, str(refusal)) from None
 
         wrapper.endpoint = endpoint
         return wrapper
@@ -158,6 +148,7 @@ def api(access, *, body=None, query=None, responses=None, summary="", descriptio
 class BaseHandler(tornado.web.RequestHandler):
     body = None
     query = None
+    _closed = None
 
     def set_default_headers(self):
         self.set_header("Content-Type", "application/json; charset=UTF-8")
@@ -182,14 +173,33 @@ class BaseHandler(tornado.web.RequestHandler):
             text = body.decode("utf-8")
             value = json.loads(text, parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            raise ApiError(400, "Тело запроса не является корректным JSON",
+            raise ApiError(400, messages.NOT_JSON,
                            {"_body": [str(error)[:200]]}) from None
         check_json_value(value, text)
         return value
 
-    def write_page(self, schema: type[marshmallow.Schema], rows: list, total: int):
-        """A list's `{"items": [...], "total": N}`."""
+    async def write_page(self, schema: type[marshmallow.Schema], make_query, params: dict):
+        """A list's `{"items": [...], "total": N}`: the page of `make_query(params)` that the validated
+        paging and ordering in `params` ask for."""
+        rows, total = await run_db(lambda: paginate(make_query(params), params))
         self.write_json({"items": schema(many=True).dump(rows), "total": total})
+
+    async def write_file(self, path: Path, content_type: str):
+        """A file's bytes, read off the event loop (and off the database's threads)."""
+        data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
+        self.set_header("Content-Type", content_type)
+        self.set_header("Content-Disposition", f'inline; filename="{path.name}"')
+        self.finish(data)
+
+    def connection_closed(self) -> asyncio.Future:
+        """A future done when the client goes away (a long poll stops waiting for nobody)."""
+        if self._closed is None:
+            self._closed = asyncio.get_running_loop().create_future()
+        return self._closed
+
+    def on_connection_close(self):
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
 
     def write_json(self, data, status: int = 200):
         self.set_status(status)
@@ -203,7 +213,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs):
         error = kwargs.get("exc_info", (None, None, None))[1]
-        envelope = {"error": MESSAGES.get(status_code, "Ошибка")}
+        envelope = {"error": messages.BY_STATUS.get(status_code, messages.ERROR)}
         if status_code == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(error, ApiError):
@@ -227,4 +237,4 @@ class NotFoundHandler(BaseHandler):
     """Unknown paths answer JSON, not Tornado's HTML page."""
 
     def prepare(self):
-        raise ApiError(404, "Адрес не найден")
+        raise ApiError(404, messages.NO_SUCH_ADDRESS)

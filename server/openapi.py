@@ -3,6 +3,7 @@ declaration gives its security, query, body and responses, from the same marshma
 validate requests. What every endpoint may answer besides (400 for bad input, 401/403/429 from its
 access, 404 for a path's id, 413/415 for a body) is added here, once, with an example of each
 response and request body. Swagger UI's assets come from the swagger-ui-bundle package (no CDN)."""
+import importlib.metadata
 import re
 
 import marshmallow
@@ -12,34 +13,26 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields, validate
 
-from server.auth import PUBLIC, Roles
-from server.http import MESSAGES, BaseHandler, api
+from server import messages
+from server.auth import PUBLIC, Needs
+from server.http import BaseHandler, api
+from server.modules import modules
 from server.schemas import ErrorSchema
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 PATH_ID_MAX = 10**18 - 1  # the routes take ids of 1 to 18 digits
-SECURITY_SCHEMES = {
-    "basicAuth": {"type": "http", "scheme": "basic",
-                  "description": "A user's username and password; repeated failures from one address "
-                                 "get 429"},
-    "bearerAuth": {"type": "http", "scheme": "bearer",
-                   "description": "A token from POST /api/v1/auth/token"},
-    "printerKey": {"type": "apiKey", "in": "query", "name": "api_key", "description": "A printer's api_key"},
-    "printerKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
-                         "description": "A printer's api_key"},
-}
 DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content",
                 400: "Invalid input (`details` names each field)",
                 401: "No or wrong credentials", 403: "Authenticated, but the role is not allowed",
                 404: "Not found", 409: "Conflict", 413: "Body too large", 415: "Content-Type is not JSON",
                 429: "Too many failed logins from this address"}
 ERROR_EXAMPLES = {
-    400: {"error": "Некорректные данные", "details": {"items.0.quantity": ["Must be greater than 0."]}},
-    401: {"error": "Неверные или отсутствующие учётные данные"},
-    403: {"error": "Недостаточно прав для этого действия"},
-    413: {"error": MESSAGES[413], "details": {"_body": ["at most 1048576 bytes"]}},
-    429: {"error": "Слишком много неудачных попыток входа, повторите позже"},
+    400: {"error": messages.INVALID_DATA, "details": {"items.0.quantity": ["Must be greater than 0."]}},
+    401: {"error": messages.BAD_CREDENTIALS},
+    403: {"error": messages.FORBIDDEN},
+    413: {"error": messages.BY_STATUS[413], "details": {"_body": ["at most 1048576 bytes"]}},
+    429: {"error": messages.TOO_MANY_LOGINS},
 }
 HEADERS = {
     "WWW-Authenticate": {"description": "The scheme to authenticate with", "required": True,
@@ -135,23 +128,45 @@ def json_content(schema, example=None) -> dict:
     return {"application/json": content}
 
 
+class Refusal:
+    """An error response documented from the logic's refusals: the `message` of each refusal class (and
+    of its subclasses) is an example of it."""
+
+    def __init__(self, refusals: tuple):
+        self.refusals = refusals
+
+    def examples(self) -> list[str]:
+        found = []
+        for refusal in self.refusals:
+            for kind in [refusal, *refusal.__subclasses__()]:
+                text = getattr(kind, "message", "")
+                if text and text not in found:
+                    found.append(text)
+        return found
+
+
 def response(status: int, schema) -> dict:
-    """The response object for `schema`: a marshmallow schema, None (no body) or a ready dict."""
+    """The response object for `schema`: a marshmallow schema, a Refusal, None (no body) or a ready dict."""
     if isinstance(schema, dict):
         return schema
     if schema is None:
         return {"description": DESCRIPTIONS.get(status, "")}
+    if isinstance(schema, Refusal):
+        texts = schema.examples() or [messages.BY_STATUS.get(status, messages.ERROR)]
+        description = DESCRIPTIONS.get(status, "") + ": " + "; ".join(texts)
+        return {"description": description, "content": json_content(ErrorSchema, {"error": texts[0]})}
     if schema is ErrorSchema or isinstance(schema, ErrorSchema):
-        example = ERROR_EXAMPLES.get(status, {"error": MESSAGES.get(status, "Ошибка")})
+        example = ERROR_EXAMPLES.get(status, {"error": messages.BY_STATUS.get(status, messages.ERROR)})
     else:
         example = schema_example(schema, request=False)
     return {"description": DESCRIPTIONS.get(status, ""), "content": json_content(schema, example)}
 
 
 def standard_responses(endpoint, has_path_ids: bool) -> dict:
-    """What the plumbing may answer for this endpoint, whatever the handler itself does."""
+    """What the plumbing may answer for this endpoint, whatever the handler itself does: from its
+    access, schemas and path, and the refusals it declares."""
     access = endpoint.access
-    extra = {}
+    extra = {status: Refusal(refusals) for status, refusals in endpoint.refuses.items()}
     if endpoint.body is not None or endpoint.query is not None:
         extra[400] = ErrorSchema
     if endpoint.body is not None:
@@ -159,11 +174,11 @@ def standard_responses(endpoint, has_path_ids: bool) -> dict:
         extra[415] = ErrorSchema
     if has_path_ids:
         extra[404] = ErrorSchema
-    if access.security:
+    if access.schemes:
         extra[401] = ErrorSchema
-    if access.roles:
+    if isinstance(access, Needs):
         extra[403] = ErrorSchema
-    if "basicAuth" in access.security:
+    if "basicAuth" in access.schemes:
         extra[429] = ErrorSchema
     return extra
 
@@ -173,19 +188,15 @@ def operation(pattern: str, handler, method: str, endpoint) -> dict:
     path_names = PATH_PARAMETER.findall(pattern)
     op = {"operationId": f"{method}{handler.__name__.removesuffix('Handler')}",
           "summary": endpoint.summary, "tags": list(endpoint.tags),
-          "security": [{name: []} for name in access.security],
+          "security": [{name: []} for name in access.schemes],
           "parameters": [{"in": "path", "name": name, "required": True,
                           "schema": {"type": "integer", "minimum": 0, "maximum": PATH_ID_MAX, "example": 1}}
                          for name in path_names]}
     description = [endpoint.description] if endpoint.description else []
-    if isinstance(access, Roles):
-        description.append("Roles allowed: " + ", ".join(f"`{role}`" for role in access.roles) + ".")
-        if access.open_when is not None:
-            description.append("A deployment may open it to anyone (see the settings).")
-            if access.open_when():
-                op["security"].append({})  # open now: credentials are optional
-    elif access is PUBLIC:
-        description.append("Public: no credentials.")
+    description.append(access.describe())
+    if getattr(access, "open_when", None) is not None and access.open_when():
+        op["security"].append({})  # open now: credentials are optional
+    description = [line for line in description if line]
     if description:
         op["description"] = "\n\n".join(description)
     if endpoint.query is not None:
@@ -195,27 +206,41 @@ def operation(pattern: str, handler, method: str, endpoint) -> dict:
         example = schema_example(endpoint.body, request=True)
         op["requestBody"] = {"required": True, "content": json_content(endpoint.body, example)}
     op["responses"] = {str(status): response(status, schema) for status, schema in sorted(responses.items())}
-    if "401" in op["responses"] and isinstance(access, Roles):
+    if "401" in op["responses"] and isinstance(access, Needs):
         op["responses"]["401"]["headers"] = {"WWW-Authenticate": HEADERS["WWW-Authenticate"]}
     if "429" in op["responses"]:
         op["responses"]["429"]["headers"] = {"Retry-After": HEADERS["Retry-After"]}
     return op
 
 
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("receipt-hub")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def description(module_names) -> str:
+    return ("Receipt Hub, the back office's receipt server. Modules: " + ", ".join(module_names) + ".\n\n"
+            "Errors are `{\"error\": ..., \"details\": {field: [...]}}`.")
+
+
 def build_spec(routes) -> dict:
     plugin = MarshmallowPlugin()
-    spec = APISpec(title="Receipt Hub", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[plugin],
-                   info={"description": "Printing, fiscal, payments, billing and analytics receipts.\n\n"
-                                        "Errors are `{\"error\": ..., \"details\": {field: [...]}}`."})
+    spec = APISpec(title="Receipt Hub", version=package_version(), openapi_version="3.0.3",
+                   plugins=[plugin], info={"description": description(module.name for module in modules())})
     plugin.converter.add_attribute_function(decimal_as_string)
-    for name, scheme in SECURITY_SCHEMES.items():
-        spec.components.security_scheme(name, scheme)
+    schemes = {}
     for pattern, handler, *_ in routes:
+        documented = list(documented_methods(handler))
+        for _, endpoint in documented:
+            schemes.update(endpoint.access.schemes)
         operations = {method: operation(pattern, handler, method, endpoint)
-                      for method, endpoint in documented_methods(handler)}
+                      for method, endpoint in documented}
         if operations:
             spec.path(path=openapi_path(pattern), operations=operations)
+    for name, scheme in sorted(schemes.items()):
+        spec.components.security_scheme(name, scheme)
     return spec.to_dict()
 
 

@@ -69,7 +69,21 @@ class ErrorSchema(Schema):
                           metadata={"example": {"items.0.quantity": ["Must be greater than 0."]}})
 
 
+def edit_schema(schema: type[Schema]) -> type[Schema]:
+    """The edit form of `schema`: every field optional, what is left out is kept (`<Name>UpdateSchema`,
+    `<Name>Update` in OpenAPI)."""
+
+    def __init__(self, **kwargs):
+        schema.__init__(self, partial=True, **kwargs)
+
+    name = schema.__name__.removesuffix("Schema") + "UpdateSchema"
+    doc = "Any of the fields; those left out are kept."
+    return type(name, (schema,), {"__init__": __init__, "__doc__": doc})
+
+
 def ordering(*names: str, default: str = "id"):
+    """A list's `sort`: the model fields it may be sorted by (declared once: `paginate` finds the
+    column by its name)."""
     return fields.String(load_default=default, validate=validate.OneOf(names))
 
 

@@ -4,17 +4,18 @@ that runs on threads inside the server process, so they still run after the resp
 import logging
 import os
 import threading
+from pathlib import Path
 
 import kombu.exceptions
 from celery import Celery, Task
+from celery.beat import EmbeddedService
 from celery.signals import worker_process_init, worker_init
 
 from server.db import database, init_database, with_connection
-from server.settings import settings
+from server.modules import modules
+from server.settings import PROJECT_ROOT, settings
 
 log = logging.getLogger("server.worker")
-
-TASK_MODULES = ["server.printing.tasks"]
 
 celery_app = Celery("receipt_hub")
 celery_app.set_default()
@@ -30,8 +31,16 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
     timezone="UTC",
-    include=TASK_MODULES,
+    beat_schedule_filename=str(PROJECT_ROOT / "var" / "celerybeat-schedule"),
 )
+# Each module's task module, imported when a worker starts (the module list is read then, not here).
+celery_app.autodiscover_tasks(lambda: [module.tasks for module in modules() if module.tasks],
+                              related_name=None)
+
+
+def beat_schedule() -> dict:
+    """Every module's periodic tasks."""
+    return {name: entry for module in modules() for name, entry in module.beat.items()}
 
 
 class DatabaseTask(Task):
@@ -89,9 +98,16 @@ class EmbeddedWorker:
         self.concurrency = concurrency or settings.render_threads
         self._controller = None
         self._thread: threading.Thread | None = None
+        self._beat: EmbeddedService | None = None
 
     def start(self) -> None:
         celery_app.loader.import_default_modules()
+        celery_app.conf.beat_schedule = beat_schedule()
+        if celery_app.conf.beat_schedule:  # the modules' periodic tasks, on a thread of their own
+            Path(celery_app.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+            self._beat = EmbeddedService(celery_app, thread=True,
+                                         schedule_filename=celery_app.conf.beat_schedule_filename)
+            self._beat.start()
         self._controller = celery_app.WorkController(
             pool_cls="threads", concurrency=self.concurrency, without_heartbeat=True,
             without_mingle=True, without_gossip=True, loglevel=settings.log_level, hostname="embedded@local",
@@ -101,6 +117,9 @@ class EmbeddedWorker:
         log.info("embedded worker started with %d threads", self.concurrency)
 
     def stop(self) -> None:
+        if self._beat is not None:
+            self._beat.stop()
+            self._beat = None
         if self._controller is not None:
             self._controller.stop(in_sighandler=False)
             self._thread.join(timeout=10)

@@ -6,6 +6,7 @@ and the in-process worker, as `make run` starts them. The services must be reach
 at once with what to start when they are not.
 """
 import asyncio
+import importlib
 import os
 import shutil
 import subprocess
@@ -49,7 +50,8 @@ from server.accounts.models import ROLES, User  # noqa: E402
 from server.auth import login_throttle  # noqa: E402
 from server.cli import load_fixture, migrate  # noqa: E402
 from server.db import BaseModel, database, init_database, is_sqlite  # noqa: E402
-from server.printing.polling import poll_cache  # noqa: E402
+from server.modules import modules  # noqa: E402
+from server.openapi import PATH_PARAMETER  # noqa: E402
 from server.settings import PROJECT_ROOT, settings  # noqa: E402
 
 PASSWORDS = {role: f"{role}-password" for role in ROLES}
@@ -122,9 +124,10 @@ def db(test_database):
             User.create(username=role, password=_HASHES[role], role=role, full_name=f"Test {role}")
         shutil.rmtree(settings.media_root, ignore_errors=True)
         (settings.media_root / "pdf").mkdir(parents=True, exist_ok=True)
-        accounts.credential_cache.clear()
-        poll_cache.clear()
-        login_throttle._failures.clear()
+        for module in modules():
+            if module.reset is not None:
+                module.reset()
+        login_throttle.clear()
         yield database
 
 
@@ -135,6 +138,30 @@ def printers(db):
 
     load_fixture(PROJECT_ROOT / "fixtures" / "printers.json")
     return {p.api_key: p for p in Printer.select()}
+
+
+NONEXISTENT = "999999999"
+
+
+def path_values() -> dict:
+    """An existing row for each kind of id the routes take (a record-level check then answers 403, not
+    404): what each module's tests give in `access_path_values()` of `tests/<module>/__init__.py`."""
+    values = {}
+    for module in modules():
+        provide = getattr(importlib.import_module(f"tests.{module.name}"), "access_path_values", None)
+        if provide is not None:
+            values.update(provide())
+    return values
+
+
+def fill_path(pattern: str, values: dict) -> str:
+    """The route's path with `values` for its arguments (others: an id that exists nowhere)."""
+    return PATH_PARAMETER.sub(lambda m: str(values.get(m.group(1), NONEXISTENT)), pattern).rstrip("$")
+
+
+def credentials(access, who: str, body: bytes = b"") -> dict:
+    """`requests` keyword arguments of a call that `who` makes through `access` with this body."""
+    return access.test_request(who, body, PASSWORDS.__getitem__)
 
 
 class LiveServer:

@@ -8,12 +8,10 @@ import json
 import pytest
 import requests
 
-from server.accounts.models import User
 from server.app import all_routes, make_app
-from server.auth import Roles
-from server.openapi import PATH_PARAMETER, documented_methods, openapi_path
+from server.openapi import documented_methods, openapi_path
 from server.settings import settings
-from tests.conftest import PASSWORDS, all_models
+from tests.conftest import all_models, credentials, fill_path, path_values
 
 DOCUMENT = make_app().settings["openapi"]
 
@@ -38,34 +36,34 @@ def resolve(schema: dict) -> dict:
 class Caller:
     """Requests to one endpoint, as a caller it lets in, with existing rows in its path."""
 
-    def __init__(self, live_server, printers, pattern, method, endpoint):
-        values = {"user_id": User.get(User.username == "cashier").id,
-                  "printer_id": next(iter(printers.values())).id}
-        path = PATH_PARAMETER.sub(lambda m: str(values.get(m.group(1), 1)), pattern).rstrip("$")
-        self.url = live_server.url + path
+    def __init__(self, live_server, pattern, method, endpoint):
+        self.url = live_server.url + fill_path(pattern, path_values())
         self.method = method.upper()
         operation = DOCUMENT["paths"][openapi_path(pattern)][method]
         self.example = operation["requestBody"]["content"]["application/json"]["example"]
         self.schema = resolve(operation["requestBody"]["content"]["application/json"]["schema"])
-        access = endpoint.access
-        role = "admin" if "admin" in access.roles else access.roles[0]
-        self.auth = (role, PASSWORDS[role]) if isinstance(access, Roles) else None
+        self.access = endpoint.access
+        self.who = next((who for who, expected in self.access.access_cases() if expected == "allowed"), None)
 
     def send(self, data: bytes | str | None = None, content_type: str | None = "application/json",
              auth="default", **kwargs) -> requests.Response:
-        headers = {"Content-Type": content_type} if content_type else {}
+        """The request, with the credentials of a caller it lets in (or `auth` instead)."""
         if isinstance(data, str):
             data = data.encode("utf-8")
+        call = credentials(self.access, self.who, data or b"") if auth == "default" and self.who else {}
+        headers = {**call.pop("headers", {}), **({"Content-Type": content_type} if content_type else {})}
+        if auth != "default":
+            call["auth"] = auth
         return requests.request(self.method, self.url, data=data, headers=headers, timeout=60,
-                                auth=self.auth if auth == "default" else auth, **kwargs)
+                                **call, **kwargs)
 
     def send_json(self, value, **kwargs) -> requests.Response:
         return self.send(json.dumps(value, ensure_ascii=False), **kwargs)
 
 
 @pytest.fixture
-def caller(live_server, printers, pattern, method, endpoint):
-    return Caller(live_server, printers, pattern, method, endpoint)
+def caller(live_server, pattern, method, endpoint):
+    return Caller(live_server, pattern, method, endpoint)
 
 
 def assert_refused(response, status: int, detail: str | None = None) -> dict:
@@ -131,7 +129,7 @@ def test_bad_bodies_get_clear_4xx_and_change_nothing(caller, pattern, method, en
 def test_a_good_body_with_wrong_or_no_credentials_gets_401_and_changes_nothing(caller, pattern, method,
                                                                                endpoint):
     before = row_counts()
-    user = caller.auth[0] if caller.auth else "nobody"
+    user = caller.who or "nobody"
     for auth in ((user, "wrong-password"), ("nobody", "whatever"), None):
         response = caller.send_json(caller.example, auth=auth)
         assert_refused(response, 401)

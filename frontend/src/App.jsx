@@ -6,13 +6,12 @@ import { i18nProvider } from './i18n';
 import { AppLayout } from './layout/AppLayout';
 import { Dashboard } from './layout/Dashboard';
 import { LoginPage } from './accounts/LoginPage';
-import { users } from './accounts/users';
-import { printers } from './printing/printers';
-import { checks } from './printing/checks';
+import { RESOURCES } from './modules';
 
 // Served at /admin/ by server/admin.py, which answers every /admin/* path with index.html,
 // so the URLs are plain paths (shareable, filters included) under the /admin basename.
-// Which role sees which resource: authProvider.canAccess (RESOURCE_ROLES).
+// Every module's resources (src/modules.js); which ones a user sees: authProvider.canAccess, from the
+// permissions GET /api/v1/me lists.
 // No `requireAuth`: every page already checks the session itself, and with react-admin 5.15
 // requireAuth loops thousands of times through checkAuth/logout before showing the login page.
 export const App = () => (
@@ -27,9 +26,9 @@ export const App = () => (
       loginPage={LoginPage}
       disableTelemetry
     >
-      <Resource {...printers} />
-      <Resource {...checks} />
-      <Resource {...users} />
+      {RESOURCES.map(({ permissions, ...resource }) => (
+        <Resource key={resource.name} {...resource} />
+      ))}
     </Admin>
   </BrowserRouter>
 );

@@ -1,16 +1,14 @@
 // Login exchanges Basic credentials for a Bearer token (POST /api/v1/auth/token); the token
-// is kept in localStorage and sent on every call. The role comes from GET /api/v1/me.
+// is kept in localStorage and sent on every call. The role and its permissions come from
+// GET /api/v1/me: the dashboard shows and hides from those alone.
 import { API_URL, basicAuthHeader, request, session } from './httpClient';
+import { permissionFor } from './modules';
 
-/** Which roles may use each dashboard resource; a resource not listed here is refused. */
-export const RESOURCE_ROLES = {
-  printers: ['admin'],
-  checks: ['admin'],
-  users: ['admin'],
+/** Whether a user with these permissions may do `action` on `resource` (unknown resources: no). */
+export const canUserAccess = (permissions, resource, action) => {
+  const needed = permissionFor(resource, action);
+  return Boolean(needed) && (permissions || []).includes(needed);
 };
-
-export const canRoleAccess = (role, resource) =>
-  Boolean(role) && (RESOURCE_ROLES[resource] || []).includes(role);
 
 const LOGOUT_TIMEOUT_MS = 3000;
 
@@ -105,13 +103,13 @@ export const createAuthProvider = ({ apiUrl = API_URL } = {}) => {
     async getPermissions() {
       if (!session.getToken()) return null;
       const user = await fetchMe();
-      return user.role;
+      return user.permissions || [];
     },
 
-    async canAccess({ resource }) {
+    async canAccess({ resource, action }) {
       if (!session.getToken()) return false;
       const user = await fetchMe();
-      return canRoleAccess(user.role, resource);
+      return canUserAccess(user.permissions, resource, action);
     },
   };
 };

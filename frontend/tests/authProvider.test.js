@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { canRoleAccess, createAuthProvider } from '../src/authProvider';
+import { canUserAccess, createAuthProvider } from '../src/authProvider';
 import { session } from '../src/httpClient';
 import { json, mockFetch, setup } from './helpers';
 
@@ -64,10 +64,10 @@ describe('session', () => {
     await expect(auth.checkAuth()).rejects.toBeDefined();
   });
 
-  it('getPermissions reads the role from /me with the Bearer token', async () => {
+  it('getPermissions reads the permissions from /me with the Bearer token', async () => {
     session.save({ token: 'tok-1', expiresAt: '2999-01-01T00:00:00Z' });
-    const calls = mockFetch(json(200, { ...admin, role: 'cashier' }));
-    await expect(auth.getPermissions()).resolves.toBe('cashier');
+    const calls = mockFetch(json(200, { ...admin, role: 'cashier', permissions: ['accounts:self'] }));
+    await expect(auth.getPermissions()).resolves.toEqual(['accounts:self']);
     expect(calls[0].url.pathname).toBe('/api/v1/me');
     expect(calls[0].headers.get('Authorization')).toBe('Bearer tok-1');
   });
@@ -111,17 +111,30 @@ describe('checkError', () => {
 });
 
 describe('permissions', () => {
-  it.each(['printers', 'checks', 'users'])('only admin may use %s', (resource) => {
-    expect(canRoleAccess('admin', resource)).toBe(true);
-    ['cashier', 'analyst', 'accountant', 'erp', 'pos', undefined].forEach((role) =>
-      expect(canRoleAccess(role, resource)).toBe(false));
+  it.each([
+    ['printers', 'printing:printers:read', 'printing:printers:write'],
+    ['checks', 'printing:checks:read', 'printing:checks:write'],
+    ['users', 'accounts:users:read', 'accounts:users:write'],
+  ])('%s is read with %s and changed with %s', (resource, read, write) => {
+    expect(canUserAccess([read], resource, 'list')).toBe(true);
+    expect(canUserAccess([read], resource, 'show')).toBe(true);
+    expect(canUserAccess([read], resource, 'edit')).toBe(false);
+    expect(canUserAccess([read, write], resource, 'create')).toBe(true);
+    expect(canUserAccess(['accounts:self'], resource, 'list')).toBe(false);
+    expect(canUserAccess(undefined, resource, 'list')).toBe(false);
   });
 
-  it('canAccess asks /me once and answers per resource', async () => {
+  it('an unknown resource is never shown', () => {
+    expect(canUserAccess(['printing:printers:read'], 'nothing', 'list')).toBe(false);
+  });
+
+  it('canAccess asks /me once and answers from its permissions alone', async () => {
     session.save({ token: 'tok-1', expiresAt: '2999-01-01T00:00:00Z' });
-    const calls = mockFetch(json(200, { ...admin, role: 'cashier' }));
+    const calls = mockFetch(json(200, { ...admin, role: 'cashier', permissions: ['accounts:self', 'printing:checks:read'] }));
     await expect(auth.canAccess({ resource: 'users', action: 'list' })).resolves.toBe(false);
-    await expect(auth.canAccess({ resource: 'printers', action: 'list' })).resolves.toBe(false);
+    await expect(auth.canAccess({ resource: 'checks', action: 'list' })).resolves.toBe(true);
+    await expect(auth.canAccess({ resource: 'checks', action: 'edit' })).resolves.toBe(false);
+    await expect(auth.getPermissions()).resolves.toEqual(['accounts:self', 'printing:checks:read']);
     expect(calls).toHaveLength(1);
   });
 

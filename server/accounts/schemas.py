@@ -1,10 +1,12 @@
 from marshmallow import Schema, fields, validate
 
+from server.accounts import messages
 from server.accounts.models import ROLES
-from server.schemas import ListQuery, StrictBool, Text, ordering, page_schema
+from server.modules import permissions_of
+from server.schemas import ListQuery, StrictBool, Text, edit_schema, ordering, page_schema
 
-USERNAME = validate.Regexp(r"^[\w.@+-]+$", error="Только буквы, цифры и символы . @ + - _")
-_EMAIL = validate.Email(error="Некорректный адрес электронной почты")
+USERNAME = validate.Regexp(r"^[\w.@+-]+$", error=messages.BAD_USERNAME)
+_EMAIL = validate.Email(error=messages.BAD_EMAIL)
 
 
 def email_or_blank(value: str) -> None:
@@ -29,11 +31,16 @@ class UserSchema(Schema):
     last_login_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
-class UserUpdateSchema(UserSchema):
-    """Any of the user's fields; those left out are kept."""
+UserUpdateSchema = edit_schema(UserSchema)
 
-    class Meta:
-        partial = True
+
+class MeSchema(UserSchema):
+    permissions = fields.Function(
+        lambda user: sorted(permissions_of(user.role)), required=True,
+        metadata={"type": "array", "items": {"type": "string"},
+                  "example": ["accounts:self", "printing:orders:create"],
+                  "description": "What the user's role may do; the dashboard shows and hides its pages "
+                                 "from these"})
 
 
 class PasswordSchema(Schema):
@@ -68,7 +75,7 @@ class IssuedTokenSchema(Schema):
                           metadata={"description": "Shown once; send as `Authorization: Bearer`",
                                                    "example": "q6J0t1xJ0cS9fYbq0m1v3c4jR1gkz0mV8H2wD7sP5eA"})
     expires_at = fields.DateTime(required=True)
-    user = fields.Nested(UserSchema, required=True)
+    user = fields.Nested(MeSchema, required=True)
 
 
 UserPageSchema = page_schema(UserSchema, "UserPage")

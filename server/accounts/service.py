@@ -4,20 +4,24 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-
 import peewee
 
+from server.accounts import messages
 from server.accounts.models import Token, User
+from server.cache import ExpiringCache
 from server.db import database, utcnow
+from server.events import events
 from server.settings import settings
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 
 class UsernameTaken(Exception):
-    pass
+    message = messages.USERNAME_TAKEN
+
+    def __init__(self, username: str):
+        super().__init__(self.message)
+        self.username = username
 
 
 def hash_password(password: str) -> str:
@@ -54,37 +58,16 @@ def verify_credentials(username: str, password: str) -> User | None:
     return user
 
 
-class CredentialCache:
-    """Recently verified credentials, so that each request does not pay for scrypt again.
-
-    Any change to users or tokens clears it in this process; other processes see a change within `ttl`.
-    """
-
-    def __init__(self, ttl: float = 30.0):
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, User]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> User | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, key: str, user: User, valid_for: float | None = None) -> None:
-        """Remember `user` for `ttl` seconds, or less when the credential itself expires sooner."""
-        ttl = self.ttl if valid_for is None else min(self.ttl, valid_for)
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic() + ttl, user)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+# Recently verified credentials, so that each request does not pay for scrypt again. Any change to
+# users or tokens empties it, in every server process (through the event channel), once committed.
+credential_cache = ExpiringCache("credentials", lifetime=30.0)
 
 
-credential_cache = CredentialCache()
+def credentials_changed() -> None:
+    """Called after a change to users or tokens has been committed: from now on, no server answers
+    from what it remembered before."""
+    credential_cache.invalidate()
+    events.publish(credential_cache.topic)
 
 
 def basic_key(username: str, password: str) -> str:
@@ -96,24 +79,24 @@ def bearer_key(token: str) -> str:
 
 
 def user_for_basic(username: str, password: str) -> User | None:
-    key = basic_key(username, password)
+    key, since = basic_key(username, password), credential_cache.generation
     user = credential_cache.get(key)
     if user is None:
         user = verify_credentials(username, password)
         if user is not None:
-            credential_cache.put(key, user)
+            credential_cache.put(key, user, since)
     return user
 
 
 def user_for_bearer(token: str) -> User | None:
-    key = bearer_key(token)
+    key, since = bearer_key(token), credential_cache.generation
     user = credential_cache.get(key)
     if user is None:
         row = live_token(token)
         if row is not None:
             user = row.user
             # An entry never outlives the token: an expired token is refused on the second.
-            credential_cache.put(key, user, (row.expires_at - utcnow()).total_seconds())
+            credential_cache.put(key, user, since, lifetime=(row.expires_at - utcnow()).total_seconds())
     return user
 
 
@@ -127,7 +110,19 @@ def create_user(username: str, password: str, role: str, full_name: str = "", em
         raise UsernameTaken(username) from None
 
 
-def update_user(user: User, changes: dict) -> User:
+class SelfLockout(Exception):
+    message = messages.NO_LOCKING_OUT
+
+    def __init__(self):
+        super().__init__(self.message)
+
+
+def update_user(user: User, changes: dict, by: User | None = None) -> User:
+    """Apply `changes` (a new password revokes the user's tokens, as deactivation does). An admin
+    (`by`) may not deactivate themselves or take away their own admin role."""
+    if by is not None and by.id == user.id and (
+            changes.get("is_active") is False or changes.get("role", "admin") != "admin"):
+        raise SelfLockout()
     password = changes.pop("password", None)
     if password is not None:
         user.password = hash_password(password)
@@ -140,16 +135,18 @@ def update_user(user: User, changes: dict) -> User:
         raise UsernameTaken(user.username) from None
     if password is not None or user.is_active is False:
         revoke_all_tokens(user)
-    credential_cache.clear()
+    credentials_changed()
     return user
 
 
-def list_users(role=None, is_active=None, search=None):
+def users_query(params: dict) -> peewee.Select:
+    """Users with the list's filters: `role`, `is_active`, `search`."""
     query = User.select()
-    if role:
-        query = query.where(User.role == role)
-    if is_active is not None:
-        query = query.where(User.is_active == is_active)
+    if params.get("role"):
+        query = query.where(User.role == params["role"])
+    if params.get("is_active") is not None:
+        query = query.where(User.is_active == params["is_active"])
+    search = params.get("search")
     if search:  # a substring, case-insensitive; % and _ in it are plain characters
         query = query.where(User.username.contains(search) | User.full_name.contains(search)
                             | User.email.contains(search))
@@ -188,16 +185,11 @@ def live_token(token: str) -> Token | None:
     return row
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user owning this unexpired token, or None."""
-    row = live_token(token)
-    return None if row is None else row.user
-
-
 def revoke_token_value(token: str) -> bool:
     """Revoke the token itself (its holder logging out)."""
-    credential_cache.clear()
-    return Token.delete().where(Token.token_hash == _token_hash(token)).execute() > 0
+    revoked = Token.delete().where(Token.token_hash == _token_hash(token)).execute() > 0
+    credentials_changed()
+    return revoked
 
 
 def list_tokens(user: User):
@@ -208,10 +200,12 @@ def revoke_token(token_id: int, user: User | None = None) -> bool:
     query = Token.delete().where(Token.id == token_id)
     if user is not None:
         query = query.where(Token.user == user)
-    credential_cache.clear()
-    return query.execute() > 0
+    revoked = query.execute() > 0
+    credentials_changed()
+    return revoked
 
 
 def revoke_all_tokens(user: User) -> int:
-    credential_cache.clear()
-    return Token.delete().where(Token.user == user).execute()
+    revoked = Token.delete().where(Token.user == user).execute()
+    credentials_changed()
+    return revoked

@@ -3,8 +3,11 @@ import decimal
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from server.printing import messages
 from server.printing.models import CHECK_TYPES, STATUSES
-from server.schemas import INT64_MAX, Int, ListQuery, Money, StrictBool, Text, ordering, page_schema
+from server.schemas import (
+    INT64_MAX, Int, ListQuery, Money, StrictBool, Text, edit_schema, ordering, page_schema,
+)
 
 
 class Quantity(fields.Decimal):
@@ -46,7 +49,7 @@ class OrderSchema(Schema):
 
 
 class OkSchema(Schema):
-    ok = fields.String(required=True, metadata={"example": "Чеки успешно созданы"})
+    ok = fields.String(required=True, metadata={"example": messages.CHECKS_CREATED})
 
 
 class PrinterKeyQuery(Schema):
@@ -85,11 +88,7 @@ class PrinterSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class PrinterUpdateSchema(PrinterSchema):
-    """Every field optional; what is not sent is left as it is."""
-
-    def __init__(self, **kwargs):
-        super().__init__(partial=True, **kwargs)
+PrinterUpdateSchema = edit_schema(PrinterSchema)
 
 
 class PrinterListQuery(ListQuery):

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import peewee
 
-from server.db import database, insert_skipping_conflicts, paginate, utcnow
+from server.db import database, insert_skipping_conflicts, utcnow
 from server.events import events
+from server.printing import messages
 from server.printing.models import Check, Printer
 from server.settings import settings
 from server.worker import QueueUnavailable, enqueue
@@ -15,33 +16,37 @@ log = logging.getLogger("server.printing")
 
 RENDER_TASK = "printing.render_orders"
 
-# The seed's own messages, which ERP and printer clients match on.
-CHECKS_CREATED = "Чеки успешно созданы"
-DUPLICATE_ORDER = "Для данного заказа уже созданы чеки"
-NO_PRINTERS = "Для данной точки не настроено ни одного принтера"
-BAD_API_KEY = "Ошибка авторизации"
-NO_SUCH_CHECK = "Данного чека не существует"
-NO_PDF = "Для данного чека не сгенерирован PDF-файл"
-
-
 class PrintingError(Exception):
-    """A refusal whose message the client sees as it is."""
+    """A refusal whose message the client sees as it is: the class's `message`, or the one given."""
+
+    message = ""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
 
 
 class DuplicateOrder(PrintingError):
-    pass
+    message = messages.DUPLICATE_ORDER
 
 
 class NoPrinters(PrintingError):
-    pass
+    message = messages.NO_PRINTERS
 
 
 class NoSuchCheck(PrintingError):
-    pass
+    message = messages.NO_SUCH_CHECK
 
 
 class NoPdf(PrintingError):
-    pass
+    message = messages.NO_PDF
+
+
+class ApiKeyTaken(PrintingError):
+    message = messages.API_KEY_TAKEN
+
+
+class AlreadyRendered(PrintingError):
+    message = messages.ALREADY_RENDERED
 
 
 def printer_topic(printer_id: int) -> str:
@@ -71,9 +76,9 @@ def create_checks(orders: list[dict]) -> list[int | PrintingError]:
     for order in orders:
         printers = printers_at.get(order["point_id"], [])
         if order["id"] in taken:
-            results.append(DuplicateOrder(DUPLICATE_ORDER))
+            results.append(DuplicateOrder())
         elif not printers:
-            results.append(NoPrinters(NO_PRINTERS))
+            results.append(NoPrinters())
         else:
             taken.add(order["id"])
             results.append(len(printers))
@@ -86,7 +91,7 @@ def create_checks(orders: list[dict]) -> list[int | PrintingError]:
     created = set(insert_skipping_conflicts(Check, rows, Check.order_id))
     for i, order in enumerate(orders):
         if isinstance(results[i], int) and order["id"] not in created:
-            results[i] = DuplicateOrder(DUPLICATE_ORDER)
+            results[i] = DuplicateOrder()
     if created:
         queue_renders(sorted(created))
     return results
@@ -100,7 +105,7 @@ def queue_renders(order_ids: list[int]) -> None:
         enqueue(RENDER_TASK, order_ids)
     except QueueUnavailable as error:
         log.error("orders %s: their renders could not be queued: %s", order_ids, error)
-        Check.update(render_error=f"Очередь задач недоступна: {error}"[:2000]).where(
+        Check.update(render_error=messages.QUEUE_UNAVAILABLE.format(error=error)[:2000]).where(
             Check.order_id.in_(order_ids), Check.status == "new").execute()
 
 
@@ -153,10 +158,10 @@ def poll_rendered(printer_id: int) -> list[dict]:
 
 
 def record_seen(seen: dict) -> None:
-    """`last_seen_at` of the printers that polled: {printer_id: when}."""
-    with database.atomic():
-        for printer_id, when in seen.items():
-            Printer.update(last_seen_at=when).where(Printer.id == printer_id).execute()
+    """`last_seen_at` of the printers that polled, {printer_id: when}, in one statement."""
+    when = peewee.Case(Printer.id, [(printer_id, Printer.last_seen_at.db_value(at))
+                                    for printer_id, at in seen.items()])
+    Printer.update(last_seen_at=when).where(Printer.id.in_(list(seen))).execute()
 
 
 def take_pdf(printer: Printer, check_id: int) -> Path:
@@ -164,12 +169,12 @@ def take_pdf(printer: Printer, check_id: int) -> Path:
     exist for this one, and downloading a printed check again works."""
     check = Check.get_or_none(Check.id == check_id, Check.printer == printer.id)
     if check is None:
-        raise NoSuchCheck(NO_SUCH_CHECK)
+        raise NoSuchCheck()
     if check.status == "new" or not check.pdf_file:
-        raise NoPdf(NO_PDF)
+        raise NoPdf()
     path = pdf_path(check.pdf_file)
     if not path.is_file():
-        raise NoPdf(NO_PDF)
+        raise NoPdf()
     if check.status == "rendered":
         Check.update(status="printed", printed_at=utcnow()).where(
             Check.id == check.id, Check.status == "rendered").execute()
@@ -179,28 +184,19 @@ def take_pdf(printer: Printer, check_id: int) -> Path:
 
 # Admin: printers.
 
-PRINTER_SORTS = {name: getattr(Printer, name) for name in
-                 ("id", "name", "point_id", "check_type", "is_active", "last_seen_at", "created_at")}
-CHECK_SORTS = {name: getattr(Check, name) for name in
-               ("id", "order_id", "type", "status", "created_at", "rendered_at", "printed_at")}
-
-
-class ApiKeyTaken(PrintingError):
-    pass
-
-
 def new_api_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def list_printers(params: dict) -> tuple[list[Printer], int]:
+def printers_query(params: dict) -> peewee.Select:
+    """Printers with the list's filters: `point_id`, `check_type`, `is_active`, `search` (in the name)."""
     query = Printer.select()
     for name in ("point_id", "check_type", "is_active"):
         if name in params:
             query = query.where(getattr(Printer, name) == params[name])
     if params.get("search"):
         query = query.where(Printer.name ** f"%{params['search']}%")
-    return paginate(query, params, PRINTER_SORTS)
+    return query
 
 
 def save_printer(printer: Printer, values: dict) -> Printer:
@@ -212,7 +208,7 @@ def save_printer(printer: Printer, values: dict) -> Printer:
         with database.atomic():
             printer.save()
     except peewee.IntegrityError:
-        raise ApiKeyTaken("Принтер с таким api_key уже существует") from None
+        raise ApiKeyTaken() from None
     events.publish(printer_topic(printer.id))
     return printer
 
@@ -231,7 +227,9 @@ def deactivate_printer(printer: Printer) -> Printer:
 
 # Admin: checks.
 
-def list_checks(params: dict) -> tuple[list[Check], int]:
+def checks_query(params: dict) -> peewee.Select:
+    """Checks (with their printers) with the list's filters: `printer`, `type`, `status`, `order_id`,
+    `point_id`, `created_from`, `created_to`."""
     query = Check.select(Check, Printer).join(Printer)
     filters = {"printer": Check.printer, "type": Check.type, "status": Check.status,
                "order_id": Check.order_id, "point_id": Printer.point_id}
@@ -242,7 +240,7 @@ def list_checks(params: dict) -> tuple[list[Check], int]:
         query = query.where(Check.created_at >= params["created_from"])
     if "created_to" in params:
         query = query.where(Check.created_at <= params["created_to"])
-    return paginate(query, params, CHECK_SORTS)
+    return query
 
 
 def get_check(check_id: int) -> Check | None:
@@ -252,7 +250,7 @@ def get_check(check_id: int) -> Check | None:
 def retry_render(check: Check) -> Check:
     """Render a check that is still `new` again, from a clean slate of attempts."""
     if check.status != "new":
-        raise PrintingError("Чек уже сгенерирован: повторная генерация не нужна")
+        raise AlreadyRendered()
     Check.update(render_attempts=0, render_error=None).where(
         Check.order_id == check.order_id, Check.type == check.type, Check.status == "new").execute()
     queue_renders([check.order_id])
@@ -262,7 +260,7 @@ def retry_render(check: Check) -> Check:
 def reprint(check: Check) -> Check:
     """A printed check goes back to `rendered`, so its printer fetches it again."""
     if check.status == "new":
-        raise NoPdf(NO_PDF)
+        raise NoPdf()
     Check.update(status="rendered", printed_at=None).where(Check.id == check.id).execute()
     events.publish(printer_topic(check.printer_id))
     return get_check(check.id)
@@ -270,5 +268,5 @@ def reprint(check: Check) -> Check:
 
 def admin_pdf(check: Check) -> Path:
     if check.status == "new" or not check.pdf_file or not pdf_path(check.pdf_file).is_file():
-        raise NoPdf(NO_PDF)
+        raise NoPdf()
     return pdf_path(check.pdf_file)

@@ -157,7 +157,7 @@ def test_a_revoked_token_is_refused_even_right_after_it_was_used(issue_token, be
 def test_inactive_user_gets_401_with_basic_and_with_a_token(issue_token, bearer, as_role):
     token = issue_token("cashier")["token"]
     User.update(is_active=False).where(User.username == "cashier").execute()
-    service.credential_cache.clear()  # another process's change, seen at once here
+    service.credential_cache.invalidate()  # another process's change, seen at once here
     assert as_role("cashier").get("/api/v1/me").status_code == 401
     assert bearer(token).get("/api/v1/me").status_code == 401
     assert as_role("cashier").post("/api/v1/auth/token").status_code == 401

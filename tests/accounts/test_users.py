@@ -3,6 +3,7 @@ import pytest
 
 from server.accounts import service
 from server.accounts.models import Token, User
+from server.modules import all_permissions, permissions_of
 from tests.accounts.conftest import user_id
 from tests.conftest import ApiSession
 
@@ -22,12 +23,16 @@ def names(response) -> list[str]:
     return [u["username"] for u in response.json()["items"]]
 
 
-def test_me_tells_each_role_who_it_is(as_role):
-    for role in ("admin", "pos", "accountant"):
+def test_me_tells_each_role_who_it_is_and_what_it_may_do(as_role):
+    for role in ("admin", "erp", "accountant"):
         me = as_role(role).get("/api/v1/me").json()
         assert (me["username"], me["role"], me["full_name"]) == (role, role, f"Test {role}")
         assert set(me) == {"id", "username", "full_name", "email", "role", "is_active", "created_at",
-                           "last_login_at"}
+                           "last_login_at", "permissions"}
+        assert me["permissions"] == sorted(permissions_of(role)) and "accounts:self" in me["permissions"]
+    assert set(as_role("admin").get("/api/v1/me").json()["permissions"]) == set(all_permissions())
+    assert "printing:orders:create" in as_role("erp").get("/api/v1/me").json()["permissions"]
+    assert "printing:printers:read" not in as_role("erp").get("/api/v1/me").json()["permissions"]
 
 
 def test_users_are_listed_with_filters_paging_and_sorting(api):

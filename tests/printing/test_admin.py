@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from server.printing import render
+from server.printing import messages, render
 from server.printing.models import Check, Printer
 from server.settings import settings
 from tests.conftest import wait_until
@@ -195,7 +195,7 @@ def test_an_unreachable_queue_keeps_the_order_and_marks_its_checks_for_retry(api
 
     monkeypatch.setattr(service, "enqueue", queue_down)
     answer = erp.post("/create_checks/", json=order_body(5006, point_id=1))
-    assert answer.json() == {"ok": service.CHECKS_CREATED}
+    assert answer.json() == {"ok": messages.CHECKS_CREATED}
     checks = list(Check.select().where(Check.order_id == 5006))
     assert len(checks) == 2
     assert all(c.status == "new" and c.render_error.startswith("Очередь задач недоступна") for c in checks)

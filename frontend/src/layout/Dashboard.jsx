@@ -1,11 +1,14 @@
 import { Card, CardContent, CardHeader, Typography } from '@mui/material';
 import { Title, useGetIdentity, usePermissions, useTranslate } from 'react-admin';
+import { RESOURCES } from '../modules';
 
 /** The home page: a welcome for everyone; admins find their pages in the menu. */
 export const Dashboard = () => {
   const translate = useTranslate();
   const { data: identity } = useGetIdentity();
-  const { permissions: role } = usePermissions();
+  const { permissions } = usePermissions();
+  const role = identity?.role;
+  const hasPages = RESOURCES.some((resource) => (permissions || []).includes(resource.permissions.read));
   const name = identity?.fullName || identity?.username || '';
   return (
     <Card sx={{ mt: 2 }} data-testid="dashboard">
@@ -18,7 +21,7 @@ export const Dashboard = () => {
           </Typography>
         )}
         <Typography variant="body2" color="text.secondary">
-          {translate(role === 'admin' ? 'rh.dashboard.admin_hint' : 'rh.dashboard.no_pages')}
+          {translate(hasPages ? 'rh.dashboard.admin_hint' : 'rh.dashboard.no_pages')}
         </Typography>
       </CardContent>
     </Card>

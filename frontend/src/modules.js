@@ -1,0 +1,21 @@
+// The dashboard's one list of modules, as server/modules.py is the server's. Each module folder's
+// index.js gives its resources (each with the permissions that reading and writing it need, from
+// GET /api/v1/me), its messages in each language and its home-page cards.
+import accounts from './accounts';
+import printing from './printing';
+
+export const MODULES = [printing, accounts];
+
+export const RESOURCES = MODULES.flatMap((module) => module.resources);
+
+export const HOME_CARDS = MODULES.flatMap((module) => module.cards || []);
+
+/** The permission an action on a resource needs: list and show read, everything else writes. */
+export const permissionFor = (resource, action = 'list') => {
+  const found = RESOURCES.find((candidate) => candidate.name === resource);
+  if (!found) return null;
+  return ['list', 'show', 'export'].includes(action) ? found.permissions.read : found.permissions.write;
+};
+
+/** Every module's messages in `locale`. */
+export const moduleMessages = (locale) => MODULES.map((module) => module.messages?.[locale] || {});

@@ -1,0 +1,16 @@
+"""What the printing module says to clients. The first six are the seed's own, which ERP and printer
+clients match on: keep them exactly."""
+
+CHECKS_CREATED = "Чеки успешно созданы"
+DUPLICATE_ORDER = "Для данного заказа уже созданы чеки"
+NO_PRINTERS = "Для данной точки не настроено ни одного принтера"
+BAD_API_KEY = "Ошибка авторизации"
+NO_SUCH_CHECK = "Данного чека не существует"
+NO_PDF = "Для данного чека не сгенерирован PDF-файл"
+
+INVALID_ORDER = "Некорректный заказ"
+API_KEY_TAKEN = "Принтер с таким api_key уже существует"
+ALREADY_RENDERED = "Чек уже сгенерирован: повторная генерация не нужна"
+QUEUE_UNAVAILABLE = "Очередь задач недоступна: {error}"
+NO_SUCH_PRINTER = "Принтер не найден"
+NO_SUCH_CHECK_ADMIN = "Чек не найден"
