@@ -12,12 +12,11 @@ measures intake alone: no worker is started and the queued renders are dropped w
 Target (the printing spec, "Measured, not guessed"): >= 25% of the ceiling.
 """
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
+from seed.printing import order_body, post_order
 
-import common  # noqa: E402
+from server.printing.models import Check  # harness put this checkout's server first on the path
 
 POINT_ID = 1
 FIRST_ORDER = 1
@@ -29,9 +28,9 @@ OK_TEXT = "Чеки успешно созданы"  # server/printing/service.py
 def request_factory():
     """Request number `seq`: a new order with id FIRST_ORDER + seq (the body built once, the id put in)."""
     marker = 999_999_999_999_999
-    template = json.dumps(common.order_body(marker, POINT_ID), ensure_ascii=False).encode()
+    template = json.dumps(order_body(marker, POINT_ID), ensure_ascii=False).encode()
     before, after = template.split(str(marker).encode())
-    auth = common.basic_auth()
+    auth = harness.basic_auth()
 
     def make(seq: int) -> bytes:
         body = before + str(FIRST_ORDER + seq).encode() + after
@@ -43,8 +42,8 @@ def request_factory():
 
 
 def main() -> int:
-    parser = common.argument_parser(__doc__)
-    common.load_arguments(parser)
+    parser = harness.argument_parser(__doc__)
+    harness.add_load_arguments(parser)
     parser.add_argument("--no-render", action="store_true",
                         help="production profile: start no worker, so intake has the machine to itself")
     args = parser.parse_args()
@@ -52,11 +51,10 @@ def main() -> int:
         parser.error("the embedded profile renders inside the server process; "
                      "use --profile production --no-render")
     make_request = request_factory()
-    options = dict(connections=args.connections, duration=args.duration, warmup=args.warmup,
-                   processes=args.client_processes)
+    options = harness.load_options(args)
 
-    common.warn_if_busy()
-    with common.Stack(args.profile, "intake") as stack:
+    harness.warn_if_busy()
+    with harness.Stack(args.profile, "intake") as stack:
         stack.start_server()
         renderer = "none (--no-render)"
         if args.profile == "production" and not args.no_render:
@@ -65,29 +63,24 @@ def main() -> int:
         elif args.profile == "embedded":
             renderer = "embedded worker threads in the server"
         # the first Basic login pays for scrypt; later ones hit the server's credential cache
-        status, body = common.http_post_json(stack.url + "/create_checks/",
-                                             common.order_body(WARMUP_ORDER, POINT_ID),
-                                             {"Authorization": common.basic_auth()})
+        status, body = post_order(stack.url, WARMUP_ORDER, POINT_ID)
         if status != 200 or json.loads(body) != {"ok": OK_TEXT}:
             raise SystemExit(f"POST /create_checks/ answered {status}: {body[:300]!r}")
-        groups = {"server": stack.server.pid} | ({"worker": stack.worker.pid} if stack.worker else {})
-        real = common.load(stack.url, make_request, watch=groups, **options)
-        for process in (stack.worker, stack.server):  # the render backlog must not run into the bare side
-            if process is not None:
-                process.stop()
+        real = harness.load(stack.url, make_request, watch=stack.server_groups(), **options)
+        stack.stop_server_and_worker()  # the render backlog must not run into the bare side
         (orders, checks, rendered), = stack.query(
             "SELECT COUNT(DISTINCT order_id), COUNT(*), "
             "COALESCE(SUM(CASE WHEN status <> 'new' THEN 1 ELSE 0 END), 0) "
-            f'FROM "check" WHERE order_id < {WARMUP_ORDER}')
+            f'FROM "{Check._meta.table_name}" WHERE order_id < {WARMUP_ORDER}')
 
-        bare_server = common.BareServer(stack, "/create_checks/", echo_ok=OK_TEXT)
-        bare = common.load(bare_server.url, make_request, watch={"bare": bare_server.process.pid}, **options)
+        bare_server = harness.BareServer(stack, "/create_checks/", echo_ok=OK_TEXT)
+        bare = harness.load(bare_server.url, make_request, watch={"bare": bare_server.process.pid}, **options)
         bare_server.stop()
 
-    print(common.describe_ratio(f"intake ({args.profile})", real, bare, args.connections, unit="orders/s"))
+    print(harness.describe_ratio(f"intake ({args.profile})", real, bare, args.connections, unit="orders/s"))
     print(f"  renderer: {renderer}; {rendered} of {checks} checks rendered when the load stopped")
-    print(f"  CPU while measured: real side {common.describe_cpu(real.cpu)}; "
-          f"bare side {common.describe_cpu(bare.cpu)}")
+    print(f"  CPU while measured: real side {harness.describe_cpu(real.cpu)}; "
+          f"bare side {harness.describe_cpu(bare.cpu)}")
     print(f"  check: {real.answered_ok} orders answered 200 (warm-up included), {orders} distinct orders and "
           f"{checks} checks in the database")
     met = real.rate / bare.rate >= TARGET_RATIO
@@ -97,4 +90,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    common.run_main(main)
+    harness.run_main(main)

@@ -7,49 +7,44 @@ Target (the printing spec, "Measured, not guessed"): >= 50% of the ceiling, p99 
 connections.
 """
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import common  # noqa: E402
+import harness
 
 API_KEY = "point1-kitchen-key"
 TARGET_RATIO, TARGET_P99_MS = 0.50, 100.0
 
 
 def main() -> int:
-    parser = common.argument_parser(__doc__)
-    common.load_arguments(parser)
+    parser = harness.argument_parser(__doc__)
+    harness.add_load_arguments(parser)
     parser.add_argument("--checks", type=int, default=200, help="rendered checks of the polling printer")
     args = parser.parse_args()
     path = f"/new_checks/?api_key={API_KEY}"
-    request = common.http_request("GET", path)
-    options = dict(connections=args.connections, duration=args.duration, warmup=args.warmup,
-                   processes=args.client_processes)
+    request = harness.http_request("GET", path)
+    options = harness.load_options(args)
 
-    common.warn_if_busy()
-    with common.Stack(args.profile, "polling") as stack:
+    harness.warn_if_busy()
+    with harness.Stack(args.profile, "polling") as stack:
         print(f"polling: {args.profile} profile; seeding {args.checks} rendered checks ...", flush=True)
-        stack.helper("seed-rendered", "--api-key", API_KEY, "--count", str(args.checks))
+        stack.call("seed.printing", "rendered_checks", api_key=API_KEY, count=args.checks)
         stack.start_server()
-        status, body = common.http_get(stack.url + path)
+        status, body = harness.http_get(stack.url + path)
         checks = json.loads(body)["checks"] if status == 200 else None
         if checks is None or len(checks) != args.checks:
             raise SystemExit(f"GET {path} answered {status} with {len(checks or [])} checks, "
                              f"not {args.checks}: {body[:300]!r}")
-        real = common.load(stack.url, lambda _: request, watch={"server": stack.server.pid}, **options)
-        stack.server.stop()
+        real = harness.load(stack.url, lambda _: request, watch=stack.server_groups(), **options)
+        stack.stop_server_and_worker()
 
-        bare_server = common.BareServer(stack, "/new_checks/", body=body)
-        bare = common.load(bare_server.url, lambda _: request, watch={"bare": bare_server.process.pid},
-                           **options)
+        bare_server = harness.BareServer(stack, "/new_checks/", body=body)
+        bare = harness.load(bare_server.url, lambda _: request, watch={"bare": bare_server.process.pid},
+                            **options)
         bare_server.stop()
 
     ratio = real.rate / bare.rate
-    print(common.describe_ratio("polling", real, bare, args.connections))
+    print(harness.describe_ratio("polling", real, bare, args.connections))
     print(f"  body {len(body)} bytes ({args.checks} checks); CPU while measured: real side "
-          f"{common.describe_cpu(real.cpu)}; bare side {common.describe_cpu(bare.cpu)}")
+          f"{harness.describe_cpu(real.cpu)}; bare side {harness.describe_cpu(bare.cpu)}")
     met_ratio, met_p99 = ratio >= TARGET_RATIO, real.percentile(99) < TARGET_P99_MS
     print(f"  targets: >= {TARGET_RATIO:.0%} of ceiling {'met' if met_ratio else 'MISSED'}; "
           f"p99 < {TARGET_P99_MS:.0f} ms {'met' if met_p99 else 'MISSED'}")
@@ -58,4 +53,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    common.run_main(main)
+    harness.run_main(main)

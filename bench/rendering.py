@@ -14,18 +14,15 @@ one more than the cores, unless --concurrency says otherwise.
 
 Target (the printing spec, "Measured, not guessed"): >= 85% of the bare figure.
 """
-import json
-import sys
+import subprocess
 import threading
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
+from seed.printing import post_order
 
-import common  # noqa: E402
-
-sys.path.insert(0, str(common.PROJECT_ROOT))
-from server.settings import settings  # noqa: E402
+from server.printing.models import Check  # harness put this checkout's server first on the path
+from server.settings import settings
 
 POINT_ID = 1
 TARGET_RATIO = 0.85
@@ -35,8 +32,6 @@ WARMUP_ORDER = 10**9
 def bare_renders(jobs: list[dict], concurrency: int) -> float:
     """Run every job's wkhtmltopdf, `concurrency` at a time, as pdfkit runs it (HTML on stdin, PDF on
     stdout); the seconds it took."""
-    import subprocess
-
     pending = list(reversed(jobs))
     lock = threading.Lock()
     failures = []
@@ -67,22 +62,19 @@ def bare_renders(jobs: list[dict], concurrency: int) -> float:
     return time.monotonic() - started
 
 
-def rendered(stack: common.Stack, first: int, last: int) -> tuple[int, int]:
+def rendered(stack: harness.Stack, first: int, last: int) -> tuple[int, int]:
     """(rendered checks, checks with a render error) of orders first..last."""
-    rows = stack.query('SELECT status, render_error IS NOT NULL FROM "check" '
+    rows = stack.query(f'SELECT status, render_error IS NOT NULL FROM "{Check._meta.table_name}" '
                        f"WHERE order_id BETWEEN {first} AND {last}")
     return sum(status != "new" for status, _ in rows), sum(bool(error) for _, error in rows)
 
 
-def server_renders(stack: common.Stack, orders: int, expected: int, timeout: float) -> tuple[float, dict]:
+def server_renders(stack: harness.Stack, orders: int, expected: int, timeout: float) -> tuple[float, dict]:
     """Post `orders` orders, wait until their `expected` checks are rendered; (seconds, CPU cores used)."""
-    auth = {"Authorization": common.basic_auth()}
-    pids = {"server": stack.server.pid} | ({"worker": stack.worker.pid} if stack.worker else {})
-    meter = common.CpuMeter(pids).start()
+    meter = harness.CpuMeter(stack.server_groups()).start()
     started = time.monotonic()
     for order_id in range(1, orders + 1):
-        status, body = common.http_post_json(stack.url + "/create_checks/",
-                                             common.order_body(order_id, POINT_ID), auth)
+        status, body = post_order(stack.url, order_id, POINT_ID)
         if status != 200:
             raise RuntimeError(f"POST /create_checks/ answered {status}: {body[:300]!r}")
     while True:
@@ -96,7 +88,7 @@ def server_renders(stack: common.Stack, orders: int, expected: int, timeout: flo
 
 
 def main() -> int:
-    parser = common.argument_parser(__doc__)
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--orders", type=int, default=150,
                         help="orders posted (two checks each); enough that start-up and the last task "
                              "do not weigh")
@@ -108,10 +100,9 @@ def main() -> int:
     args = parser.parse_args()
     concurrency = args.concurrency
 
-    common.warn_if_busy()
-    with common.Stack(args.profile, "rendering", env={"RENDER_THREADS": str(concurrency)}) as stack:
-        jobs = json.loads(stack.helper("render-inputs", "--orders", str(args.orders),
-                                       "--point-id", str(POINT_ID)))
+    harness.warn_if_busy()
+    with harness.Stack(args.profile, "rendering", env={"RENDER_THREADS": str(concurrency)}) as stack:
+        jobs = stack.call("seed.printing", "render_inputs", orders=args.orders, point_id=POINT_ID)
         print(f"rendering: {args.profile} profile, {args.orders} orders -> {len(jobs)} checks, "
               f"concurrency {concurrency} ...", flush=True)
         bare_renders(jobs[:concurrency], concurrency)  # warm the binary and its libraries
@@ -120,9 +111,7 @@ def main() -> int:
         stack.start_server()
         if args.profile == "production":
             stack.start_worker(concurrency)
-        status, body = common.http_post_json(stack.url + "/create_checks/",
-                                             common.order_body(WARMUP_ORDER, POINT_ID),
-                                             {"Authorization": common.basic_auth()})
+        status, body = post_order(stack.url, WARMUP_ORDER, POINT_ID)
         if status != 200:
             raise RuntimeError(f"POST /create_checks/ answered {status}: {body[:300]!r}")
         deadline = time.monotonic() + 60
@@ -132,9 +121,7 @@ def main() -> int:
                                    + stack.server.log_tail())
             time.sleep(0.05)
         seconds, cores = server_renders(stack, args.orders, len(jobs), args.timeout)
-        for process in (stack.worker, stack.server):
-            if process is not None:
-                process.stop()
+        stack.stop_server_and_worker()
 
         bare_after = bare_renders(jobs, concurrency)
 
@@ -143,7 +130,7 @@ def main() -> int:
     print(f"rendering: {rate:.2f} checks/s ({len(jobs)} checks in {seconds:.1f} s from the first post) with "
           f"concurrency {concurrency}; bare wkhtmltopdf x{concurrency} {bare_rate:.2f} checks/s "
           f"(runs of {bare_before:.1f} s and {bare_after:.1f} s) -> {rate / bare_rate:.0%}")
-    print(f"  CPU while the server rendered: {common.describe_cpu(cores)} (server and worker with their "
+    print(f"  CPU while the server rendered: {harness.describe_cpu(cores)} (server and worker with their "
           "pool and wkhtmltopdf processes)")
     met = rate / bare_rate >= TARGET_RATIO
     print(f"  target: >= {TARGET_RATIO:.0%} of bare {'met' if met else 'MISSED'}")
@@ -151,4 +138,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    common.run_main(main)
+    harness.run_main(main)
