@@ -13,6 +13,8 @@ from pathlib import Path
 
 import tornado.web
 
+from server.http import StaticFiles
+
 DIST_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
 ASSET_MAX_AGE = 365 * 24 * 3600
@@ -56,10 +58,8 @@ class AdminRedirectHandler(tornado.web.RedirectHandler):
     public = True
 
 
-class AdminAssetHandler(tornado.web.StaticFileHandler):
+class AdminAssetHandler(StaticFiles):
     """Hashed build assets: a new build has new names, so they may be cached for good."""
-
-    public = True
 
     @classmethod
     def get_cache_time(cls, path, modified, mime_type):
@@ -84,7 +84,7 @@ class AdminIndexHandler(tornado.web.RequestHandler):
 
     def top_level_file(self, path: str):
         """A real file directly in the build folder (favicon.svg), or None; never outside it."""
-        if not path or "/" in path or "\\" in path or path.startswith("."):
+        if not path or "/" in path or "\\" in path or "\x00" in path or path.startswith("."):
             return None
         candidate = self.dist_dir / path
         if candidate.name == "index.html" or not candidate.is_file():

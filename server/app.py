@@ -6,8 +6,9 @@ import tornado.web
 
 from server import admin, openapi
 from server.events import events
-from server.http import NotFoundHandler
+from server.http import NotFoundHandler, WithoutServerHeader, log_request
 from server.modules import modules
+from server.settings import settings
 
 log = logging.getLogger("server")
 
@@ -26,12 +27,19 @@ def background_services() -> list:
     return [service for module in modules() for service in module.background]
 
 
-def make_app(**settings) -> tornado.web.Application:
+def make_app(**app_settings) -> tornado.web.Application:
     routes = all_routes()
     return tornado.web.Application(
-        routes, default_handler_class=NotFoundHandler,
-        openapi=openapi.build_spec(routes),
-        compress_response=True, **settings)
+        routes, default_handler_class=NotFoundHandler, openapi=openapi.build_spec(routes),
+        transforms=[tornado.web.GZipContentEncoding, WithoutServerHeader], log_function=log_request,
+        **app_settings)
+
+
+def listen(app: tornado.web.Application, port: int, host: str):
+    """The HTTP server of `app`, with the timeouts of the settings. Its body limit only bounds what
+    Tornado reads at all: handlers refuse past MAX_BODY_BYTES."""
+    return app.listen(port, host, max_body_size=64 * 1024 * 1024, xheaders=False,
+                      idle_connection_timeout=settings.http_idle_timeout, body_timeout=settings.http_body_timeout)
 
 
 class Server:
@@ -50,8 +58,7 @@ class Server:
             service.start()
         if self.embedded_worker is not None:
             self.embedded_worker.start()
-        self.http_server = make_app().listen(self.port, self.host, max_body_size=64 * 1024 * 1024,
-                                             xheaders=False)
+        self.http_server = listen(make_app(), self.port, self.host)
         log.info("serving http://%s:%d", self.host, self.port)
 
     async def stop(self):

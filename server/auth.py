@@ -37,6 +37,7 @@ class Access:
     `test_request(who, body, password_of)` makes the keyword arguments of a `requests` call by `who`."""
 
     schemes: dict = {}
+    reads_body = False  # true: authenticated once the body is read (a signature over it)
 
     async def authenticate(self, handler, path_args: dict):
         raise NotImplementedError
@@ -118,19 +119,23 @@ class Needs(Access):
 
 
 class LoginThrottle:
-    """Counts failed logins per client address; past the limit, that address waits out the window.
+    """Failed Basic logins per client address; at the limit, that address waits out the window.
 
-    Only addresses with recent failures are kept, so many clients cannot grow it without bound."""
+    Every failure counts, however many logins are verified at once: the count is asked again when a
+    verification ends, on the event loop, so past the limit a login is refused (429) whatever its
+    outcome, the right password included. A success forgives the failures of its own username only:
+    an attacker's own account does not wipe the guesses at another's. Only addresses with recent
+    failures are kept, so many clients cannot grow it without bound."""
 
     def __init__(self):
-        self._failures: dict[str, deque] = {}
+        self._failures: dict[str, deque] = {}  # address -> (when, username) of its latest failures
 
     def _recent(self, address: str) -> deque | None:
         failures = self._failures.get(address)
         if failures is None:
             return None
         horizon = time.monotonic() - settings.login_failure_window
-        while failures and failures[0] < horizon:
+        while failures and failures[0][0] < horizon:
             failures.popleft()
         if not failures:
             del self._failures[address]
@@ -138,22 +143,33 @@ class LoginThrottle:
         return failures
 
     def check(self, address: str) -> None:
+        """429 when the address has used up its failures."""
         failures = self._recent(address)
         if failures is not None and len(failures) >= settings.login_failure_limit:
-            retry_after = int(failures[0] + settings.login_failure_window - time.monotonic()) + 1
-            raise ApiError(429, messages.TOO_MANY_LOGINS,
-                           headers={"Retry-After": str(max(retry_after, 1))})
+            retry_after = int(failures[0][0] + settings.login_failure_window - time.monotonic()) + 1
+            raise ApiError(429, messages.TOO_MANY_LOGINS, headers={"Retry-After": str(max(retry_after, 1))})
 
-    def failed(self, address: str) -> None:
+    def failed(self, address: str, username: str) -> None:
+        """Count a failure; 429 when the address had used up its failures before it."""
+        self.check(address)
         if len(self._failures) > 100_000:
             self._failures.clear()
         failures = self._failures.setdefault(address, deque())
-        failures.append(time.monotonic())
+        failures.append((time.monotonic(), username))
         while len(failures) > settings.login_failure_limit:
             failures.popleft()
 
-    def succeeded(self, address: str) -> None:
-        self._failures.pop(address, None)
+    def succeeded(self, address: str, username: str) -> None:
+        """A login that ended well: refused all the same when the address has used up its failures
+        meanwhile; else the failures at this username are forgiven."""
+        self.check(address)
+        failures = self._failures.get(address)
+        if failures is not None:
+            kept = deque(entry for entry in failures if entry[1] != username)
+            if kept:
+                self._failures[address] = kept
+            else:
+                del self._failures[address]
 
     def clear(self) -> None:
         self._failures.clear()
@@ -200,10 +216,11 @@ async def authenticate_user(handler, schemes: tuple = ("basic", "bearer")) -> Us
         login_throttle.check(address)
         credentials = parse_basic(value)
         user = await remembered_or(basic_key, user_for_basic, *credentials) if credentials else None
+        username = credentials[0] if credentials else ""
         if user is None:
-            login_throttle.failed(address)
+            login_throttle.failed(address, username)
         else:
-            login_throttle.succeeded(address)
+            login_throttle.succeeded(address, username)
     elif scheme == "bearer" and "bearer" in schemes and value.strip():
         user = await remembered_or(bearer_key, user_for_bearer, value.strip())
     else:

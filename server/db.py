@@ -111,7 +111,7 @@ def json_default(value):
 
 
 def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=json_default, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, default=json_default, separators=(",", ":"), allow_nan=False)
 
 
 class JSONField(peewee.TextField):

@@ -4,7 +4,10 @@ import asyncio
 import functools
 import json
 import logging
+import math
+import urllib.parse
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import marshmallow
@@ -52,6 +55,22 @@ MAX_JSON_DEPTH = 32
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def exact_if_huge(text: str) -> float | Decimal:
+    """A JSON number with a fraction or exponent, as a float; one beyond a float's range (1e999) as a
+    Decimal, which the field it was sent for refuses by name (a float would be infinite, which no
+    field checks for and no JSON can write back)."""
+    value = float(text)
+    return value if math.isfinite(value) else Decimal(text)
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def too_big() -> ApiError:
+    return ApiError(413, details={"_body": [f"at most {settings.max_body_bytes} bytes"]})
 
 
 def check_json_value(value, text: str) -> None:
@@ -128,7 +147,9 @@ def api(access, *, body=None, query=None, responses=None, refuses=None, summary=
     def decorate(method):
         @functools.wraps(method)
         async def wrapper(self, *args, **kwargs):
-            self.current_user = await endpoint.access.authenticate(self, kwargs)
+            self.request.body = b"".join(self._chunks)
+            if not self._authenticated:
+                self.current_user = await endpoint.access.authenticate(self, kwargs)
             if endpoint.query is not None:
                 self.query = validate(endpoint.query, self.query_arguments())
             if endpoint.body is not None:
@@ -145,17 +166,73 @@ def api(access, *, body=None, query=None, responses=None, refuses=None, summary=
     return decorate
 
 
+STATE_CHANGES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@tornado.web.stream_request_body
 class BaseHandler(tornado.web.RequestHandler):
+    """JSON in and out. Before a byte of the body is read (`prepare`, on the headers alone): a state
+    change from a foreign page or a form is refused, a body announced too big is refused (413), and a
+    request that brings a body is authenticated, so that no one without credentials makes the server
+    read one (an error answered before the body is read closes the connection). The body is kept up to
+    MAX_BODY_BYTES; past that it is read and dropped, and answered 413."""
+
     body = None
     query = None
     _closed = None
+    _authenticated = False
+
+    async def prepare(self):
+        self._chunks, self._received = [], 0
+        self.refuse_cross_site()
+        headers = self.request.headers
+        declared = headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > settings.max_body_bytes:
+            raise too_big()
+        brings_body = (declared.isdigit() and int(declared) > 0) or "Transfer-Encoding" in headers
+        endpoint = getattr(getattr(self, self.request.method.lower(), None), "endpoint", None)
+        if brings_body and endpoint is not None and not endpoint.access.reads_body:
+            self.current_user = await endpoint.access.authenticate(self, self.path_kwargs)
+            self._authenticated = True
+
+    def data_received(self, chunk: bytes):
+        self._received += len(chunk)
+        if self._received <= settings.max_body_bytes:
+            self._chunks.append(chunk)
+        else:
+            self._chunks = []
+
+    def refuse_cross_site(self) -> None:
+        """A state change must come from this site's pages or from a program: not from another site's
+        page (`Origin`, `Sec-Fetch-Site`) and not as an HTML form (a Content-Type other than JSON), which
+        a browser would send with the Basic credentials it remembers."""
+        if self.request.method not in STATE_CHANGES:
+            return
+        headers = self.request.headers
+        origin = headers.get("Origin")
+        if origin is not None and urllib.parse.urlsplit(origin).netloc.lower() != self.request.host.lower():
+            raise ApiError(403, messages.FOREIGN_ORIGIN)
+        if headers.get("Sec-Fetch-Site") == "cross-site":
+            raise ApiError(403, messages.FOREIGN_ORIGIN)
+        content_type = headers.get("Content-Type")
+        if content_type is not None and media_type(content_type) != "application/json":
+            raise ApiError(415)
 
     def set_default_headers(self):
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
 
     def client_ip(self) -> str:
-        return self.request.remote_ip or "unknown"
+        """The client's address: the peer's, or, when the peer is one of TRUSTED_PROXIES, the last
+        address before the trusted ones in X-Forwarded-For (or X-Real-Ip)."""
+        peer = self.request.remote_ip or "unknown"
+        if peer not in settings.trusted_proxies:
+            return peer
+        forwarded = [a.strip() for a in self.request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        for address in reversed(forwarded):
+            if address not in settings.trusted_proxies:
+                return address
+        return self.request.headers.get("X-Real-Ip", peer).strip() or peer
 
     def query_arguments(self) -> dict:
         """Query parameters, the last value of each."""
@@ -163,15 +240,13 @@ class BaseHandler(tornado.web.RequestHandler):
                 for name, values in self.request.query_arguments.items()}
 
     def json_body(self):
-        body = self.request.body
-        if len(body) > settings.max_body_bytes:
-            raise ApiError(413, details={"_body": [f"at most {settings.max_body_bytes} bytes"]})
-        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
+        if self._received > settings.max_body_bytes:
+            raise too_big()
+        if media_type(self.request.headers.get("Content-Type", "")) != "application/json":
             raise ApiError(415)
         try:
-            text = body.decode("utf-8")
-            value = json.loads(text, parse_constant=_reject_constant)
+            text = self.request.body.decode("utf-8")
+            value = json.loads(text, parse_constant=_reject_constant, parse_float=exact_if_huge)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise ApiError(400, messages.NOT_JSON,
                            {"_body": [str(error)[:200]]}) from None
@@ -236,5 +311,49 @@ class BaseHandler(tornado.web.RequestHandler):
 class NotFoundHandler(BaseHandler):
     """Unknown paths answer JSON, not Tornado's HTML page."""
 
-    def prepare(self):
+    async def prepare(self):
         raise ApiError(404, messages.NO_SUCH_ADDRESS)
+
+
+SECRET_PARAMETERS = {"api_key", "token", "password"}
+
+
+def loggable_uri(request) -> str:
+    """The request's path and query with the values of secret parameters (a printer's api_key) hidden."""
+    if not request.query:
+        return request.path
+    pairs = urllib.parse.parse_qsl(request.query, keep_blank_values=True)
+    quote = urllib.parse.quote
+    return request.path + "?" + "&".join(
+        f"{quote(name)}={'***' if name.lower() in SECRET_PARAMETERS else quote(value)}" for name, value in pairs)
+
+
+access_log = logging.getLogger("tornado.access")
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """The access log line, as Tornado writes it, without secrets."""
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    request = handler.request
+    access_log.log(level, "%d %s %s (%s) %.2fms", status, request.method, loggable_uri(request),
+                   request.remote_ip, 1000.0 * request.request_time())
+
+
+class StaticFiles(tornado.web.StaticFileHandler):
+    """Files of a folder, for anyone (no data in them); a path with a NUL byte names no file."""
+
+    public = True
+
+    def parse_url_path(self, url_path: str) -> str:
+        if "\x00" in url_path:
+            raise tornado.web.HTTPError(404)
+        return super().parse_url_path(url_path)
+
+
+class WithoutServerHeader(tornado.web.OutputTransform):
+    """No `Server` header naming the software and its version."""
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        headers.pop("Server", None)
+        return status_code, headers, chunk

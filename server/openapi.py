@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 
 from server import messages
 from server.auth import PUBLIC, Needs
-from server.http import BaseHandler, api
+from server.http import BaseHandler, StaticFiles, api
 from server.modules import modules
 from server.schemas import ErrorSchema
 
@@ -272,8 +272,8 @@ class SwaggerUIHandler(tornado.web.RequestHandler):
         self.finish(SWAGGER_PAGE)
 
 
-class SwaggerStaticHandler(tornado.web.StaticFileHandler):
-    public = True
+class SwaggerStaticHandler(StaticFiles):
+    pass
 
 
 routes = [

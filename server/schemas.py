@@ -1,4 +1,5 @@
 """Schema pieces every module shares: safe scalar fields, the error envelope, list paging."""
+import datetime as dt
 import decimal
 import numbers
 
@@ -9,6 +10,31 @@ INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 PAGE_MAX = 500
 NO_NUL = r"^[^\x00]*$"  # a Text's documented pattern when it has none of its own
+
+
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match: Python's `$` also matches before a final newline, so
+    `re.match("^[a-z]+$", "admin\n")` would let a look-alike name in."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """A moment with a time zone (UTC when none is given) that converts to UTC: year 1 or 9999 with an
+    offset would fall outside the calendar there."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=dt.timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise ValidationError("Дата вне допустимого диапазона.") from None
 
 
 def validate_length(minimum: int, maximum: int):
@@ -55,12 +81,24 @@ class StrictBool(fields.Boolean):
 
 
 class Money(fields.Decimal):
-    """An exact amount in roubles with kopecks, rounded half up; never a float in between."""
+    """An exact amount in roubles with kopecks, rounded half up; never a float in between. The bounds
+    apply to the amount as sent: -0.001 is refused, not stored as -0.00."""
 
     def __init__(self, *, minimum: str = "0", maximum: str = "9999999999.99", **kwargs):
-        super().__init__(places=2, rounding=decimal.ROUND_HALF_UP, as_string=True,
-                         validate=validate.Range(min=decimal.Decimal(minimum), max=decimal.Decimal(maximum)),
+        self.bounds = validate.Range(min=decimal.Decimal(minimum), max=decimal.Decimal(maximum))
+        super().__init__(places=2, rounding=decimal.ROUND_HALF_UP, as_string=True, validate=self.bounds,
                          **kwargs)
+
+    def _validated(self, value):
+        if value is None:
+            return None
+        try:
+            sent = decimal.Decimal(str(value))
+        except (decimal.InvalidOperation, ValueError, TypeError):
+            raise self.make_error("invalid") from None
+        if sent.is_finite():
+            self.bounds(sent)
+        return super()._validated(value)
 
 
 class ErrorSchema(Schema):

@@ -42,6 +42,9 @@ class Settings:
     login_failure_limit: int = 5
     login_failure_window: int = 300
     max_body_bytes: int = 1024 * 1024
+    http_idle_timeout: float = 75.0
+    http_body_timeout: float = 30.0
+    trusted_proxies: tuple = ()
     log_level: str = "INFO"
 
     @classmethod
@@ -70,6 +73,9 @@ class Settings:
             login_failure_limit=int(_env("LOGIN_FAILURE_LIMIT", str(defaults.login_failure_limit))),
             login_failure_window=int(_env("LOGIN_FAILURE_WINDOW", str(defaults.login_failure_window))),
             max_body_bytes=int(_env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
+            http_idle_timeout=float(_env("HTTP_IDLE_TIMEOUT", str(defaults.http_idle_timeout))),
+            http_body_timeout=float(_env("HTTP_BODY_TIMEOUT", str(defaults.http_body_timeout))),
+            trusted_proxies=tuple(a.strip() for a in _env("TRUSTED_PROXIES").split(",") if a.strip()),
             log_level=_env("LOG_LEVEL", defaults.log_level),
         )
 

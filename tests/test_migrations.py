@@ -37,7 +37,7 @@ def old_database():
         _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_the_table_renames_keep_every_row_and_the_ids_go_on(old_database):
+def test_the_migrations_keep_every_row_and_the_ids_go_on(old_database):
     router = Router(old_database, migrate_dir=str(MIGRATIONS), ignore=["basemodel"])
     router.run("001_initial")
     for sql in OLD_ROWS:
@@ -49,6 +49,7 @@ def test_the_table_renames_keep_every_row_and_the_ids_go_on(old_database):
     assert old_database.execute_sql('SELECT name FROM accounts_token').fetchall() == [("old",)]
     assert old_database.execute_sql('SELECT api_key FROM printing_printer').fetchall() == [("old-key",)]
     assert old_database.execute_sql('SELECT order_id, printer_id FROM printing_check').fetchall() == [(7, 1)]
+    assert old_database.execute_sql('SELECT id, point_id FROM printing_order').fetchall() == [(7, 1)]
     tables = set(old_database.get_tables())
     assert not tables & {"user", "token", "printer", "check"}
     for table in ("accounts_user", "accounts_token", "printing_printer", "printing_check"):

@@ -3,9 +3,9 @@ from marshmallow import Schema, fields, validate
 from server.accounts import messages
 from server.accounts.models import ROLES
 from server.modules import permissions_of
-from server.schemas import ListQuery, StrictBool, Text, edit_schema, ordering, page_schema
+from server.schemas import FullMatch, ListQuery, StrictBool, Text, edit_schema, ordering, page_schema
 
-USERNAME = validate.Regexp(r"^[\w.@+-]+$", error=messages.BAD_USERNAME)
+USERNAME = FullMatch(r"^[\w.@+-]+$", error=messages.BAD_USERNAME)
 _EMAIL = validate.Email(error=messages.BAD_EMAIL)
 
 

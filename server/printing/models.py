@@ -16,6 +16,15 @@ class Printer(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
 
 
+class Order(BaseModel):
+    """An order id, taken once whatever the point: its checks share the files `pdf/<id>_<type>.pdf`, so
+    a second point's order with the same id would print the first one's client and address."""
+
+    id = peewee.BigIntegerField(primary_key=True)
+    point_id = peewee.IntegerField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
 class Check(BaseModel):
     printer = peewee.ForeignKeyField(Printer, backref="checks", on_delete="CASCADE")
     type = peewee.CharField(max_length=10, choices=[(t, t) for t in CHECK_TYPES])

@@ -1,4 +1,3 @@
-import datetime as dt
 import decimal
 
 from marshmallow import INCLUDE, Schema, fields, validate
@@ -6,7 +5,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from server.printing import messages
 from server.printing.models import CHECK_TYPES, STATUSES
 from server.schemas import (
-    INT64_MAX, Int, ListQuery, Money, StrictBool, Text, edit_schema, ordering, page_schema,
+    INT64_MAX, AwareDateTime, FullMatch, Int, ListQuery, Money, StrictBool, Text, edit_schema, ordering, page_schema,
 )
 
 
@@ -79,7 +78,7 @@ class NewChecksSchema(Schema):
 class PrinterSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Text(required=True, min_length=1, metadata={"example": "Кухня, точка 1"})
-    api_key = Text(min_length=8, max_length=64, validate=validate.Regexp(r"^[A-Za-z0-9_\-]+$"),
+    api_key = Text(min_length=8, max_length=64, validate=FullMatch(r"^[A-Za-z0-9_\-]+$"),
                    metadata={"description": "Generated when not given", "example": "kitchen-1-key"})
     check_type = fields.String(required=True, validate=validate.OneOf(CHECK_TYPES))
     point_id = Int(required=True, metadata={"example": 1})
@@ -122,8 +121,8 @@ class CheckListQuery(ListQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
     order_id = Int(maximum=INT64_MAX)
     point_id = Int()
-    created_from = fields.AwareDateTime(default_timezone=dt.timezone.utc)
-    created_to = fields.AwareDateTime(default_timezone=dt.timezone.utc)
+    created_from = AwareDateTime()
+    created_to = AwareDateTime()
     sort = ordering("id", "order_id", "type", "status", "created_at", "rendered_at", "printed_at")
 
 

@@ -8,7 +8,7 @@ import peewee
 from server.db import database, insert_skipping_conflicts, utcnow
 from server.events import events
 from server.printing import messages
-from server.printing.models import Check, Printer
+from server.printing.models import Check, Order, Printer
 from server.settings import settings
 from server.worker import QueueUnavailable, enqueue
 
@@ -62,38 +62,41 @@ def pdf_path(relative: str) -> Path:
 
 
 def create_checks(orders: list[dict]) -> list[int | PrintingError]:
-    """For each order, one `new` check per active printer of its point, in one statement for them
-    all; then a task that renders them. Answers, order by order, how many checks it got or why none.
+    """For each order, one `new` check per active printer of its point, all stored in two statements;
+    then a task that renders them. Answers, order by order, how many checks it got or why none.
 
-    An order that already has checks, or comes twice, is a duplicate; the unique (order_id, printer)
-    constraint makes racing requests, here or in another process, lose the same way.
+    An order id is taken once, whatever the point: the orders table's primary key decides, so a
+    duplicate, or a racing request here or in another process, gets nothing.
     """
     printers_at = active_printers_by_point({order["point_id"] for order in orders})
-    taken = orders_with_checks({order["id"] for order in orders})
-
     results: list[int | PrintingError] = []
-    rows, now = [], utcnow()
+    wanted, now = {}, utcnow()
     for order in orders:
         printers = printers_at.get(order["point_id"], [])
-        if order["id"] in taken:
-            results.append(DuplicateOrder())
-        elif not printers:
+        if not printers:
             results.append(NoPrinters())
+        elif order["id"] in wanted:
+            results.append(DuplicateOrder())
         else:
-            taken.add(order["id"])
             results.append(len(printers))
-            rows += [{"printer": p.id, "type": p.check_type, "order": order, "order_id": order["id"],
-                      "status": "new", "created_at": now} for p in printers]
-    if not rows:
+            wanted[order["id"]] = order
+    if not wanted:
         return results
 
-    rows.sort(key=lambda row: (row["order_id"], row["printer"]))  # one lock order for every writer
-    created = set(insert_skipping_conflicts(Check, rows, Check.order_id))
+    with database.atomic():
+        order_rows = [{"id": order_id, "point_id": order["point_id"], "created_at": now}
+                      for order_id, order in sorted(wanted.items())]  # one lock order for every writer
+        taken = set(insert_skipping_conflicts(Order, order_rows, Order.id))
+        rows = [{"printer": p.id, "type": p.check_type, "order": wanted[order_id], "order_id": order_id,
+                 "status": "new", "created_at": now}
+                for order_id in sorted(taken) for p in printers_at[wanted[order_id]["point_id"]]]
+        if rows:
+            insert_skipping_conflicts(Check, rows, Check.order_id)
     for i, order in enumerate(orders):
-        if isinstance(results[i], int) and order["id"] not in created:
+        if isinstance(results[i], int) and order["id"] not in taken:
             results[i] = DuplicateOrder()
-    if created:
-        queue_renders(sorted(created))
+    if taken:
+        queue_renders(sorted(taken))
     return results
 
 
@@ -128,19 +131,6 @@ def active_printers_by_point(points: set[int]) -> dict[int, list[Printer]]:
                     .order_by(Printer.id)):
         printers_at.setdefault(printer.point_id, []).append(printer)
     return printers_at
-
-
-def orders_with_checks(order_ids: set[int]) -> set[int]:
-    return {order_id for order_id, in orders_with_checks_query(order_ids).tuples()}
-
-
-def orders_with_checks_query(order_ids: set[int]) -> peewee.Select:
-    """Which of these orders already have checks, asked order by order through the index: with
-    `order_id IN (...)`, PostgreSQL scans the whole table while it has no statistics yet."""
-    asked = peewee.ValuesList([(order_id,) for order_id in order_ids], alias="asked")
-    return peewee.Select([asked], [asked.c.column1]).where(
-        peewee.fn.EXISTS(Check.select(peewee.SQL("1")).where(Check.order_id == asked.c.column1))
-    ).bind(database)
 
 
 def printer_by_key(api_key: str | None) -> Printer | None:
@@ -195,7 +185,7 @@ def printers_query(params: dict) -> peewee.Select:
         if name in params:
             query = query.where(getattr(Printer, name) == params[name])
     if params.get("search"):
-        query = query.where(Printer.name ** f"%{params['search']}%")
+        query = query.where(Printer.name.contains(params["search"]))  # % and _ are plain characters
     return query
 
 

@@ -2,7 +2,9 @@
 import base64
 import datetime as dt
 import hashlib
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -177,6 +179,100 @@ def test_repeated_failed_logins_from_one_address_get_429_with_retry_after(live_s
         assert refused.json()["error"]
     time.sleep(2.1)
     assert as_role("cashier").get("/api/v1/me").status_code == 200
+
+
+def test_failed_logins_sent_in_parallel_are_each_counted_and_refused_past_the_limit(live_server, monkeypatch):
+    """Twenty guesses at once, the right password among them: at most the limit get a verdict."""
+    monkeypatch.setattr(settings, "login_failure_limit", 3)
+    guesses = [("cashier", f"guess-{n}") for n in range(19)] + [("cashier", PASSWORDS["cashier"])]
+    with ThreadPoolExecutor(20) as pool:
+        answers = [r.status_code for r in pool.map(lambda auth: get_me(live_server, auth=auth), guesses)]
+    assert answers.count(401) <= 3 and answers.count(200) <= 1, answers
+    assert answers.count(429) >= 16, answers
+    assert get_me(live_server, auth=("cashier", PASSWORDS["cashier"])).status_code == 429
+
+
+def test_a_login_with_ones_own_account_does_not_forgive_guesses_at_another(live_server, monkeypatch):
+    monkeypatch.setattr(settings, "login_failure_limit", 3)
+    for _ in range(2):
+        assert get_me(live_server, auth=("admin", "guess")).status_code == 401
+    assert get_me(live_server, auth=("erp", PASSWORDS["erp"])).status_code == 200
+    assert get_me(live_server, auth=("admin", "guess")).status_code == 401
+    assert get_me(live_server, auth=("admin", PASSWORDS["admin"])).status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own(live_server, monkeypatch):
+    monkeypatch.setattr(settings, "login_failure_limit", 2)
+
+    def guess(client: str) -> int:
+        return get_me(live_server, auth=("cashier", "guess"), headers={"X-Forwarded-For": client}).status_code
+
+    assert [guess("10.0.0.1") for _ in range(3)] == [401, 401, 429]  # the header is not trusted: one address
+    login_throttle_clear()
+    monkeypatch.setattr(settings, "trusted_proxies", ("127.0.0.1",))
+    assert [guess("10.0.0.1") for _ in range(3)] == [401, 401, 429]
+    assert guess("10.0.0.2") == 401  # another client behind the same proxy
+    assert get_me(live_server, auth=("cashier", PASSWORDS["cashier"]),
+                  headers={"X-Forwarded-For": "10.0.0.3"}).status_code == 200
+
+
+def login_throttle_clear():
+    from server.auth import login_throttle
+
+    login_throttle.clear()
+
+
+def pause_verification(monkeypatch, name: str, username: str):
+    """Make the live server's `service.<name>` hold after it has read the database, for `username`'s
+    credentials: (read, release) events."""
+    original = getattr(service, name)
+    read, release = threading.Event(), threading.Event()
+
+    def paused(*args):
+        found = original(*args)
+        user = getattr(found, "user", found)
+        if user is not None and user.username == username:
+            read.set()
+            release.wait(10)
+        return found
+
+    monkeypatch.setattr(service, name, paused)
+    return read, release
+
+
+@pytest.mark.parametrize("change", ["password", "deactivate"])
+def test_an_admins_change_means_no_longer_works_even_for_a_login_in_flight(live_server, api, monkeypatch,
+                                                                          change):
+    """A login that read the old state before the admin's change and finishes after it must not put the
+    old credentials back into the credential cache."""
+    old = ("cashier", PASSWORDS["cashier"])
+    read, release = pause_verification(monkeypatch, "verify_credentials", "cashier")
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(get_me, live_server, auth=old)
+        assert read.wait(10)
+        if change == "password":
+            done = api.post(f"/api/v1/users/{user_id('cashier')}/password", json={"password": "brand-new-1"})
+        else:
+            done = api.delete(f"/api/v1/users/{user_id('cashier')}")
+        assert done.status_code == 200
+        release.set()
+        in_flight.result()  # it began before the change: either answer is right
+    assert get_me(live_server, auth=old).status_code == 401
+    assert get_me(live_server, auth=old).status_code == 401
+
+
+def test_a_revoked_token_stays_revoked_when_a_request_in_flight_had_read_it(live_server, issue_token, api,
+                                                                            bearer, monkeypatch):
+    token = issue_token("cashier")["token"]
+    read, release = pause_verification(monkeypatch, "live_token", "cashier")
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(bearer(token).get, "/api/v1/me")
+        assert read.wait(10)
+        tokens = api.get(f"/api/v1/users/{user_id('cashier')}/tokens").json()["items"]
+        assert api.delete(f"/api/v1/users/{user_id('cashier')}/tokens/{tokens[0]['id']}").status_code == 204
+        release.set()
+        in_flight.result()
+    assert bearer(token).get("/api/v1/me").status_code == 401
 
 
 def test_a_successful_login_clears_the_failures_of_its_address(live_server, as_role, monkeypatch):

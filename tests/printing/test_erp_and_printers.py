@@ -1,12 +1,13 @@
 """The seed's three endpoints, as the ERP and the printers use them."""
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from server.printing.models import Check, Printer
+from server.printing.models import Check, Order, Printer
 from server.settings import settings
 from tests.conftest import wait_until
 from tests.printing.conftest import order_body, pdf_text, statuses
@@ -158,6 +159,24 @@ def test_twenty_identical_orders_at_once_create_one_set_of_checks(live_server, p
     assert Check.select().where(Check.order_id == 1010).count() == 3
 
 
+def test_one_order_id_sent_to_several_points_at_once_is_taken_by_one_point_only(live_server, printers):
+    """Each point would print its checks from the same files (pdf/<id>_<type>.pdf): one wins."""
+
+    def post(point_id):
+        return requests.post(live_server.url + "/create_checks/", json=order_body(1020, point_id=point_id),
+                             auth=("erp", "erp-password"), timeout=30)
+
+    for _ in range(5):
+        with ThreadPoolExecutor(8) as pool:
+            responses = list(pool.map(post, [1, 2, 3, 4] * 2))
+        assert [r.status_code for r in responses].count(200) == 1, [r.text for r in responses]
+        assert {r.json().get("error") for r in responses if r.status_code != 200} == {DUPLICATE["error"]}
+        points = {c.printer.point_id for c in Check.select().where(Check.order_id == 1020)}
+        assert len(points) == 1
+        Check.delete().execute()
+        Order.delete().execute()
+
+
 def test_many_orders_at_once_each_get_their_own_answer(live_server, printers):
     """Orders taken in together (one batch) still answer one by one: new, repeated, without printers."""
     bodies = [order_body(order_id, point_id=1) for order_id in range(1101, 1111)] * 3
@@ -302,3 +321,29 @@ def test_kitchen_check_pdf_shows_items_without_prices(erp, printers):
         assert re.search(expected, text), expected
     for price in ("450.00", "900.00", "99.90", "999.90", "₽"):
         assert price not in text, price
+
+
+def test_a_deactivated_printer_stays_refused_when_a_poll_in_flight_had_read_its_key(live_server, api, printers,
+                                                                                   monkeypatch):
+    """The poll cache does not take back a printer that a poll read before the admin's change."""
+    from server.printing import polling
+
+    original, read, release = polling.printer_by_key, threading.Event(), threading.Event()
+
+    def paused(api_key):
+        printer = original(api_key)
+        if api_key == "point2-kitchen-key":
+            read.set()
+            release.wait(10)
+        return printer
+
+    monkeypatch.setattr(polling, "printer_by_key", paused)
+    poll = {"api_key": "point2-kitchen-key"}
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(requests.get, live_server.url + "/new_checks/", params=poll, timeout=30)
+        assert read.wait(10)
+        assert api.delete(f"/api/v1/printers/{printers['point2-kitchen-key'].id}").status_code == 200
+        release.set()
+        in_flight.result()
+    for _ in range(2):
+        assert requests.get(live_server.url + "/new_checks/", params=poll, timeout=30).status_code == 401
