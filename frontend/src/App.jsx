@@ -1,12 +1,12 @@
-import { BrowserRouter } from 'react-router-dom';
-import { Admin, Resource } from 'react-admin';
+import { BrowserRouter, Route } from 'react-router-dom';
+import { Admin, CustomRoutes, Resource } from 'react-admin';
 import { authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { i18nProvider } from './i18n';
 import { AppLayout } from './layout/AppLayout';
 import { Dashboard } from './layout/Dashboard';
 import { LoginPage } from './accounts/LoginPage';
-import { RESOURCES } from './modules';
+import { PAGES, RESOURCES } from './modules';
 
 // Served at /admin/ by server/admin.py, which answers every /admin/* path with index.html,
 // so the URLs are plain paths (shareable, filters included) under the /admin basename.
@@ -29,6 +29,11 @@ export const App = () => (
       {RESOURCES.map(({ permissions, ...resource }) => (
         <Resource key={resource.name} {...resource} />
       ))}
+      <CustomRoutes>
+        {PAGES.map((page) => (
+          <Route key={page.path} path={page.path} element={page.element} />
+        ))}
+      </CustomRoutes>
     </Admin>
   </BrowserRouter>
 );

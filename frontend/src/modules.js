@@ -1,5 +1,5 @@
 // The dashboard's one list of modules, as server/modules.py is the server's. Each module folder's
-// index.js gives its resources (each with the permissions that reading and writing it need, from
+// index.js gives its resources, its pages, its home-page cards (each with the permissions that reading and writing it need, from
 // GET /api/v1/me), its messages in each language and its home-page cards.
 import accounts from './accounts';
 import printing from './printing';
@@ -8,6 +8,11 @@ export const MODULES = [printing, accounts];
 
 export const RESOURCES = MODULES.flatMap((module) => module.resources);
 
+// Pages that are not a resource (a simulator, a run's live progress): { path, element, permission,
+// menu: { label, icon } } — App.jsx routes them, the menu lists those with `menu` the user may open.
+export const PAGES = MODULES.flatMap((module) => module.pages || []);
+
+// Home-page cards: { key, permission, element } — the Dashboard shows those the user may read.
 export const HOME_CARDS = MODULES.flatMap((module) => module.cards || []);
 
 /** The permission an action on a resource needs: list and show read, everything else writes. */

@@ -4,10 +4,13 @@ import {
   Layout,
   LoadingIndicator,
   LocalesMenuButton,
+  Menu,
   TitlePortal,
+  usePermissions,
   useGetIdentity,
   useTranslate,
 } from 'react-admin';
+import { PAGES } from '../modules';
 
 /** The signed-in user's name and role, always visible in the app bar. */
 export const CurrentUser = () => {
@@ -51,8 +54,29 @@ const ReceiptHubAppBar = () => (
 // (tablets in portrait keep the menu open beside the list).
 const layoutSx = { minWidth: 0, '& .RaLayout-appFrame, & .RaLayout-contentWithSidebar, & .RaLayout-content': { minWidth: 0 } };
 
+/** The resources the user may read, then every module page with a menu entry the user may open. */
+const ReceiptHubMenu = () => {
+  const { permissions } = usePermissions();
+  const translate = useTranslate();
+  const pages = PAGES.filter((page) => page.menu && (permissions || []).includes(page.permission));
+  return (
+    <Menu>
+      <Menu.DashboardItem />
+      <Menu.ResourceItems />
+      {pages.map((page) => (
+        <Menu.Item
+          key={page.path}
+          to={page.path}
+          primaryText={translate(page.menu.label)}
+          leftIcon={page.menu.icon}
+        />
+      ))}
+    </Menu>
+  );
+};
+
 export const AppLayout = ({ children }) => (
-  <Layout appBar={ReceiptHubAppBar} sx={layoutSx}>
+  <Layout appBar={ReceiptHubAppBar} menu={ReceiptHubMenu} sx={layoutSx}>
     {children}
   </Layout>
 );
