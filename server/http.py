@@ -184,6 +184,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     async def prepare(self):
         self._chunks, self._received = [], 0
+        self._reading_headers = True
+        await self.check_headers()
+        self._reading_headers = False
+
+    async def check_headers(self):
+        """What the headers alone decide: a cross-site state change, an oversize body, the caller of a
+        request that brings a body (so that a stranger's body is never read)."""
         self.refuse_cross_site()
         headers = self.request.headers
         declared = headers.get("Content-Length", "")
@@ -297,6 +304,10 @@ class BaseHandler(tornado.web.RequestHandler):
                 envelope["details"] = error.details
             for name, value in error.headers.items():
                 self.set_header(name, value)
+        if getattr(self, "_reading_headers", False):
+            # Tornado closes a connection answered before its body was read: say so, or a client
+            # reusing it would send its next request into a closed socket.
+            self.set_header("Connection", "close")
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(dumps(envelope))
 
@@ -311,8 +322,10 @@ class BaseHandler(tornado.web.RequestHandler):
 class NotFoundHandler(BaseHandler):
     """Unknown paths answer JSON, not Tornado's HTML page."""
 
-    async def prepare(self):
+    def refuse(self, *args, **kwargs):
         raise ApiError(404, messages.NO_SUCH_ADDRESS)
+
+    get = head = post = put = patch = delete = options = refuse
 
 
 SECRET_PARAMETERS = {"api_key", "token", "password"}

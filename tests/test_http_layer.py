@@ -116,6 +116,21 @@ def test_a_state_change_from_another_site_or_a_form_is_refused(live_server, prin
     assert Printer.get_by_id(printer.id).api_key == "point1-kitchen-key"
 
 
+def test_a_connection_stays_usable_after_an_answer_and_says_when_it_will_not(live_server, printers):
+    """A request refused from its headers is answered before its body is read, and Tornado then closes
+    the connection: the answer must say `Connection: close`, and every other answer (a 404 included)
+    leaves the connection open for the next request."""
+    printer = printers["point1-kitchen-key"]
+    with requests.Session() as session:
+        for _ in range(3):
+            assert session.get(live_server.url + "/api/v1/nothing-here", auth=ADMIN, timeout=30).status_code == 404
+            assert session.get(live_server.url + "/api/v1/me", auth=ADMIN, timeout=30).status_code == 200
+        refused = session.post(f"{live_server.url}/api/v1/printers/{printer.id}/regenerate_key", auth=ADMIN,
+                               headers={"Content-Type": "text/plain"}, timeout=30)
+        assert refused.status_code == 415 and refused.headers["Connection"] == "close"
+        assert session.get(live_server.url + "/api/v1/me", auth=ADMIN, timeout=30).status_code == 200
+
+
 def test_a_state_change_from_this_site_or_a_program_goes_through(live_server, printers):
     printer = printers["point1-kitchen-key"]
     url = f"{live_server.url}/api/v1/printers/{printer.id}/regenerate_key"
