@@ -132,7 +132,12 @@ class RenderPool:
     def submit(self, html: str, options: dict, output: Path) -> Future:
         """Render `html` with pdfkit-style `options` into `output` (a temporary name: the caller renames it
         into place); the future's result is `output` once it holds the complete PDF, or the error."""
-        fd, html_path = tempfile.mkstemp(dir=self._html_dir, suffix=".html")
+        try:
+            if self._closed:
+                raise FileNotFoundError(self._html_dir)
+            fd, html_path = tempfile.mkstemp(dir=self._html_dir, suffix=".html")
+        except FileNotFoundError:  # close() removed the folder
+            raise PoolClosed("the render pool is closed") from None
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(html)
         job = Job(option_args(options), html_path, output)
