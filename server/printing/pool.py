@@ -222,8 +222,7 @@ class RenderPool:
 
     def _spawn(self) -> Process:
         popen = subprocess.Popen([self.binary, "--read-args-from-stdin"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0,
-                                 start_new_session=True)  # a Ctrl-C to the worker does not kill renders
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
         return Process(popen)
 
     def _dispatch(self) -> None:
