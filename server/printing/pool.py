@@ -150,6 +150,11 @@ class RenderPool:
             self._work.notify_all()
         return job.future
 
+    def jobs_in_hand(self) -> int:
+        """Jobs written to a process and not yet done."""
+        with self._lock:
+            return sum(len(p.in_flight) for p in self._processes)
+
     def pids(self) -> list[int]:
         with self._lock:
             return [p.popen.pid for p in self._processes]

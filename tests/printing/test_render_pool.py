@@ -21,7 +21,7 @@ from tests.conftest import PROFILE, free_port, wait_until
 from tests.printing.conftest import order_body, pdf_text
 
 OPTIONS = {"encoding": "UTF-8", "quiet": "", "javascript-delay": "0"}
-SLOW = {**OPTIONS, "javascript-delay": "2500"}  # wkhtmltopdf waits this long on every page
+SLOW = {**OPTIONS, "javascript-delay": "6000"}  # wkhtmltopdf waits this long on every page
 
 
 def page(text: str) -> str:
@@ -85,11 +85,11 @@ def test_a_failing_job_does_not_fail_the_jobs_queued_behind_it(pool, tmp_path):
 
 
 def test_a_hung_process_is_killed_after_the_timeout_and_its_job_fails_after_one_retry(tmp_path):
-    hanging = RenderPool("wkhtmltopdf", 1, timeout=0.5)
+    hanging = RenderPool("wkhtmltopdf", 1, timeout=1.5)
     try:
         slow = hanging.submit(page("slow"), SLOW, tmp_path / ".slow.part")
         after = hanging.submit(page("after"), OPTIONS, tmp_path / ".after.part")
-        with pytest.raises(OSError, match="took longer than 0.5s"):
+        with pytest.raises(OSError, match="took longer than 1.5s"):
             slow.result(60)
         assert pdf_text(after.result(60)).strip() == "after"
         assert hanging.replaced == 2
@@ -137,7 +137,8 @@ def test_a_process_killed_mid_render_is_replaced_and_the_check_renders_once(prin
     first = wait_until(one_process.pids, 30, message="the pool's process")[0]
     rendering = threading.Thread(target=render.render_order, args=(6001,))
     rendering.start()
-    time.sleep(0.8)  # the process has the job, and waits out its javascript delay
+    wait_until(one_process.jobs_in_hand, 30, 0.02, message="the job in the process's hands")
+    time.sleep(0.3)  # it renders the page, then waits out the javascript delay
     os.kill(first, signal.SIGKILL)
     rendering.join(60)
     done = Check.get_by_id(check.id)
