@@ -270,3 +270,41 @@ def test_the_worker_renders_through_its_pool_and_its_processes_end_when_it_stops
                 worker.kill()
                 raise
     assert not any(alive(pid) for pid in pids)
+
+
+def test_with_the_wkhtmltopdf_service_the_pool_is_not_used(printers, monkeypatch, tmp_path):
+    """WKHTMLTOPDF_URL keeps working as it did: each check is one call to the service."""
+    import base64
+    import http.server
+    import json
+
+    calls = []
+
+    class Service(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            calls.append(payload)
+            html = tmp_path / "service.html"
+            html.write_bytes(base64.b64decode(payload["contents"]))
+            pdf = subprocess.run(["wkhtmltopdf", "--quiet", str(html), "-"], capture_output=True).stdout
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(pdf)))
+            self.end_headers()
+            self.wfile.write(pdf)
+
+        def log_message(self, *_):
+            pass
+
+    service = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Service)
+    threading.Thread(target=service.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(settings, "wkhtmltopdf_url", f"http://127.0.0.1:{service.server_port}/")
+        assert render.render_pool() is None
+        check = Check.create(printer=printers["point2-client-key"], type="client", order=order_body(6400, 2),
+                             order_id=6400, status="new")
+        assert render.render_order(6400) == 1
+    finally:
+        service.shutdown()
+    assert len(calls) == 1 and "6400" in base64.b64decode(calls[0]["contents"]).decode()
+    assert "6400" in pdf_text(settings.media_root / Check.get_by_id(check.id).pdf_file)
