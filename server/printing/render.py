@@ -1,6 +1,7 @@
 """Rendering checks to PDF: an HTML template of the check's type (Tornado's template engine, not its web
-server), turned into a PDF by wkhtmltopdf (the local binary through pdfkit, or the docker-compose
-service), written to a temporary name and renamed, so a printer never downloads half a file."""
+server), turned into a PDF by wkhtmltopdf (this process's pool of long-lived wkhtmltopdf processes,
+pool.py; or one local process per document through pdfkit; or the docker-compose service), written to a
+temporary name and renamed, so a printer never downloads half a file."""
 import base64
 import json
 import os
