@@ -90,9 +90,15 @@ def bare_long_lived(jobs: list[dict], parallelism: int) -> float:
             shares[n % parallelism].append(line.encode())
 
         def one(lines):
-            process = subprocess.Popen([settings.wkhtmltopdf, "--read-args-from-stdin"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            writer = threading.Thread(target=lambda: (process.stdin.write(b"".join(lines)), process.stdin.close()))
+            process = subprocess.Popen([settings.wkhtmltopdf, "--read-args-from-stdin"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE)
+
+            def feed():
+                process.stdin.write(b"".join(lines))
+                process.stdin.close()
+
+            writer = threading.Thread(target=feed)
             writer.start()
             log = process.stderr.read().replace(b"\r", b"\n")
             writer.join()
@@ -161,8 +167,8 @@ def measure(profile: str, args) -> bool:
     env = {"RENDER_PROCESSES": str(processes)}
     with harness.Stack(profile, "rendering", env=env) as stack:
         jobs = stack.call("seed.printing", "render_inputs", orders=args.orders, point_id=POINT_ID)
-        print(f"rendering [{profile}]: {args.orders} orders -> {len(jobs)} checks, parallelism {processes} ...",
-              flush=True)
+        print(f"rendering [{profile}]: {args.orders} orders -> {len(jobs)} checks, "
+              f"parallelism {processes} ...", flush=True)
         bare_long_lived(jobs[:processes * 2], processes)  # warm the binary and its libraries
         long_before = bare_long_lived(jobs, processes)
         per_process = bare_per_process(jobs, processes)
@@ -176,7 +182,8 @@ def measure(profile: str, args) -> bool:
         deadline = time.monotonic() + 60
         while rendered(stack, WARMUP_ORDER, WARMUP_ORDER)[0] < len(jobs) // args.orders:
             if time.monotonic() > deadline:
-                raise RuntimeError("the warm-up order was not rendered within 60s:\n" + stack.server.log_tail())
+                raise RuntimeError("the warm-up order was not rendered within 60s:\n"
+                                   + stack.server.log_tail())
             time.sleep(0.05)
         waits = latencies(stack, args.latency_orders)
         seconds, cores = server_renders(stack, args.orders, len(jobs), args.timeout)
@@ -189,10 +196,10 @@ def measure(profile: str, args) -> bool:
     p50, p90 = statistics.median(waits), statistics.quantiles(waits, n=10, method="inclusive")[-1]
     target = TARGETS[profile]
     met = rate / ceiling >= target and p50 < LATENCY_TARGET_MS
-    print(f"rendering [{profile}]: server {rate:.1f} checks/s ({len(jobs)} checks in {seconds:.2f} s from the "
-          f"first post) = {rate / ceiling:.0%} of bare long-lived x{processes} {ceiling:.1f} checks/s (runs of "
-          f"{long_before:.2f} s and {long_after:.2f} s); bare per-process x{processes} {per_process_rate:.1f} "
-          f"checks/s (server = {rate / per_process_rate:.1f}x that)")
+    print(f"rendering [{profile}]: server {rate:.1f} checks/s ({len(jobs)} checks in {seconds:.2f} s from "
+          f"the first post) = {rate / ceiling:.0%} of bare long-lived x{processes} {ceiling:.1f} checks/s "
+          f"(runs of {long_before:.2f} s and {long_after:.2f} s); bare per-process x{processes} "
+          f"{per_process_rate:.1f} checks/s (server = {rate / per_process_rate:.1f}x that)")
     print(f"  POST -> both checks offered (quiet server, {len(waits)} orders one at a time): "
           f"p50 {p50:.0f} ms, p90 {p90:.0f} ms, max {max(waits):.0f} ms")
     print(f"  CPU while the server rendered: {harness.describe_cpu(cores)}")

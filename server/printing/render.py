@@ -118,8 +118,8 @@ def render_pool():
     if settings.wkhtmltopdf_url or settings.render_processes <= 0:
         return None
     return shared_pool(settings.wkhtmltopdf, settings.render_processes, timeout=settings.render_timeout,
-                       max_jobs=settings.render_process_max_jobs, max_memory_mb=settings.render_process_max_mb,
-                       nice=settings.worker_nice)
+                       max_jobs=settings.render_process_max_jobs,
+                       max_memory_mb=settings.render_process_max_mb, nice=settings.worker_nice)
 
 
 def temporary_path(path: Path) -> Path:
@@ -141,7 +141,7 @@ def move_atomically(temporary: Path, path: Path) -> None:
 
 
 def record_failure(order_id: int, checks: list[Check], error: Exception) -> "RenderFailed":
-    """The failure recorded on the checks (attempts, error for the dashboard), as the RenderFailed to raise."""
+    """Record the failure on the checks (attempts, the error for the dashboard); the RenderFailed to raise."""
     message = f"{type(error).__name__}: {error}"[:2000]
     Check.update(render_attempts=Check.render_attempts + 1, render_error=message).where(
         Check.id.in_([c.id for c in checks]), Check.order_id == order_id, Check.status == "new").execute()

@@ -8,7 +8,6 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -129,7 +128,8 @@ def one_process(monkeypatch):
     pool_module.close_shared_pool()
 
 
-def test_a_process_killed_mid_render_is_replaced_and_the_check_renders_once(printers, one_process, monkeypatch):
+def test_a_process_killed_mid_render_is_replaced_and_the_check_renders_once(printers, one_process,
+                                                                             monkeypatch):
     check = Check.create(printer=printers["point1-client-key"], type="client", order=order_body(6001),
                          order_id=6001, status="new")
     slow_options = render.page_options
@@ -180,7 +180,8 @@ def test_no_partial_file_is_ever_visible_while_a_batch_renders(printers):
         watcher.join()
     assert answers == {order_id: 2 for order_id in order_ids}
     assert bad == [] and len(seen) >= 1
-    assert sorted(os.listdir(directory)) == sorted(f"{o}_{t}.pdf" for o in order_ids for t in ("client", "kitchen"))
+    expected = sorted(f"{o}_{t}.pdf" for o in order_ids for t in ("client", "kitchen"))
+    assert sorted(os.listdir(directory)) == expected
     assert "6119" in pdf_text(directory / "6119_kitchen.pdf")
 
 
@@ -198,8 +199,8 @@ time.sleep(120)
 
 
 def test_the_processes_end_when_their_parent_is_killed(tmp_path):
-    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(tmp_path / ".x.part")], cwd=PROJECT_ROOT,
-                              stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(tmp_path / ".x.part")],
+                              cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
     try:
         pids = [int(pid) for pid in parent.stdout.readline().split()]
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
@@ -218,8 +219,8 @@ def test_the_embedded_server_renders_through_its_pool_and_its_processes_end_when
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "WKHTMLTOPDF_URL"):
         env.pop(name, None)
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen([sys.executable, "-m", "server", "run", "--port", str(port)], cwd=PROJECT_ROOT,
-                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen([sys.executable, "-m", "server", "run", "--port", str(port)],
+                                  cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             def post():
                 try:
@@ -244,24 +245,28 @@ def test_the_embedded_server_renders_through_its_pool_and_its_processes_end_when
     assert not any(alive(pid) for pid in pids)
 
 
-@pytest.mark.skipif(PROFILE != "production", reason="the Celery worker process runs on the production profile")
+@pytest.mark.skipif(PROFILE != "production",
+                    reason="the Celery worker process runs on the production profile")
 def test_the_worker_renders_through_its_pool_and_its_processes_end_when_it_stops(printers, tmp_path):
     from server.printing.service import RENDER_TASK
     from server.worker import celery_app
 
     queue = f"{settings.celery_queue}-pool"
     checks = [Check.create(printer=printers[key], type=printers[key].check_type, order=order_body(6300),
-                           order_id=6300, status="new") for key in ("point1-client-key", "point1-kitchen-key")]
+                           order_id=6300, status="new")
+              for key in ("point1-client-key", "point1-kitchen-key")]
     with tempfile.TemporaryFile() as log:
-        worker = subprocess.Popen([sys.executable, "-m", "server", "worker", "--concurrency", "2"], cwd=PROJECT_ROOT,
+        worker = subprocess.Popen([sys.executable, "-m", "server", "worker", "--concurrency", "2"],
+                                  cwd=PROJECT_ROOT,
                                   env={**os.environ, "CELERY_QUEUE": queue, "RENDER_PROCESSES": "2"},
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
             celery_app.send_task(RENDER_TASK, args=([6300],), queue=queue)
             wait_until(lambda: all(Check.get_by_id(c.id).status == "rendered" for c in checks), 60,
                        message="the worker's renders")
-            pids = wait_until(lambda: len(wkhtmltopdf_under(worker.pid)) == 2 and wkhtmltopdf_under(worker.pid),
-                              30, message="the worker's two render processes")
+            pids = wait_until(lambda: len(wkhtmltopdf_under(worker.pid)) == 2
+                              and wkhtmltopdf_under(worker.pid), 30,
+                              message="the worker's two render processes")
         finally:
             worker.send_signal(signal.SIGTERM)
             try:
