@@ -279,6 +279,9 @@ class RenderPool:
 
     def _job_done(self, process: Process) -> None:
         with self._lock:
+            if not process.in_flight:  # not ours: wkhtmltopdf logs one `Done` per line it was given
+                log.warning("render process %d logged Done with no job in hand", process.popen.pid)
+                return
             job = process.in_flight.popleft()
             process.done += 1
             process.head_started = time.monotonic()
