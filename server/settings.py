@@ -37,6 +37,10 @@ class Settings:
     worker_nice: int = 10
     render_max_retries: int = 3
     render_retry_backoff: float = 2.0
+    render_processes: int = os.cpu_count() or 1
+    render_timeout: float = 30.0
+    render_process_max_jobs: int = 1000
+    render_process_max_mb: float = 500.0
     printing_erp_auth: bool = True
     token_ttl_hours: int = 24 * 7
     login_failure_limit: int = 5
@@ -68,6 +72,10 @@ class Settings:
             worker_nice=int(_env("WORKER_NICE", str(defaults.worker_nice))),
             render_max_retries=int(_env("RENDER_MAX_RETRIES", str(defaults.render_max_retries))),
             render_retry_backoff=float(_env("RENDER_RETRY_BACKOFF", str(defaults.render_retry_backoff))),
+            render_processes=int(_env("RENDER_PROCESSES", str(defaults.render_processes))),
+            render_timeout=float(_env("RENDER_TIMEOUT", str(defaults.render_timeout))),
+            render_process_max_jobs=int(_env("RENDER_PROCESS_MAX_JOBS", str(defaults.render_process_max_jobs))),
+            render_process_max_mb=float(_env("RENDER_PROCESS_MAX_MB", str(defaults.render_process_max_mb))),
             printing_erp_auth=_bool(_env("PRINTING_ERP_AUTH", "true")),
             token_ttl_hours=int(_env("TOKEN_TTL_HOURS", str(defaults.token_ttl_hours))),
             login_failure_limit=int(_env("LOGIN_FAILURE_LIMIT", str(defaults.login_failure_limit))),

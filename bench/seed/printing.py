@@ -57,13 +57,15 @@ def rendered_checks(api_key: str, count: int, first_order: int = 1_000_000) -> i
 
 def render_inputs(orders: int, point_id: int = 1, first_order: int = 1) -> list[dict]:
     """What the server's renderer would run for the orders `first_order`.. at `point_id`: for each check
-    type of the point's active printers, the HTML (the server's templates) and the wkhtmltopdf command
-    line that pdfkit builds from the server's page options."""
+    type of the point's active printers, the HTML (the server's templates), the wkhtmltopdf command
+    line that pdfkit builds from the server's page options, and the arguments the render pool puts on a
+    long-lived process's stdin line before the input and output files."""
     import pdfkit
 
     from server.db import database, dumps, init_database
     from server.printing import render
     from server.printing.models import Printer
+    from server.printing.pool import option_args
     from server.printing.schemas import OrderSchema
     from server.settings import settings
 
@@ -81,5 +83,5 @@ def render_inputs(orders: int, point_id: int = 1, first_order: int = 1) -> list[
             html = render.check_html(check_type, order, settings.pdf_page)
             command = pdfkit.PDFKit(html, "string", options=options,
                                     configuration=pdfkit.configuration(wkhtmltopdf=binary)).command(None)
-            jobs.append({"argv": command, "html": html})
+            jobs.append({"argv": command, "html": html, "args": option_args(options)})
     return jobs

@@ -1,12 +1,16 @@
 """Rendering checks to PDF: an HTML template of the check's type (Tornado's template engine, not its web
-server), turned into a PDF by wkhtmltopdf (the local binary through pdfkit, or the docker-compose
-service), written to a temporary name and renamed, so a printer never downloads half a file."""
+server), turned into a PDF by wkhtmltopdf (this process's pool of long-lived wkhtmltopdf processes,
+pool.py; or one local process per document through pdfkit; or the docker-compose service), written to a
+temporary name and renamed, so a printer never downloads half a file."""
 import base64
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import urllib.request
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import as_completed
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from tornado import template
 from server.db import utcnow
 from server.events import events
 from server.printing.models import Check
+from server.printing.pool import shared_pool
 from server.printing.service import pdf_name, pdf_path, printer_topic
 from server.settings import PROJECT_ROOT, settings
 
@@ -107,42 +112,121 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def render_checks(order_id: int, check_type: str, checks: list[Check]) -> int:
-    """Render `new` checks of one order and type into their shared file; return how many became
-    `rendered`. A failure is recorded on the checks and raised as RenderFailed with the attempt count."""
-    relative = pdf_name(order_id, check_type)
-    ids = [c.id for c in checks]
+def render_pool():
+    """This process's pool of long-lived wkhtmltopdf processes, or None when checks are rendered another
+    way: by the wkhtmltopdf service (WKHTMLTOPDF_URL), or one process per document (RENDER_PROCESSES=0)."""
+    if settings.wkhtmltopdf_url or settings.render_processes <= 0:
+        return None
+    return shared_pool(settings.wkhtmltopdf, settings.render_processes, timeout=settings.render_timeout,
+                       max_jobs=settings.render_process_max_jobs,
+                       max_memory_mb=settings.render_process_max_mb, nice=settings.worker_nice)
+
+
+def temporary_path(path: Path) -> Path:
+    """A hidden name beside `path`, on the same file system, for a file that is renamed to `path` once
+    complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+
+
+def move_atomically(temporary: Path, path: Path) -> None:
+    """Make the complete file at `temporary` (written by wkhtmltopdf) durable, then rename it to `path`."""
     try:
-        options = page_options(settings.pdf_page, len(checks[0].order["items"]))
-        html = check_html(check_type, checks[0].order, settings.pdf_page)
-        write_atomically(pdf_path(relative), html_to_pdf(html, options))
-    except Exception as error:  # anything a render can raise is recorded for the dashboard
-        message = f"{type(error).__name__}: {error}"[:2000]
-        Check.update(render_attempts=Check.render_attempts + 1, render_error=message).where(
-            Check.id.in_(ids), Check.order_id == order_id, Check.status == "new").execute()
-        attempts = max(c.render_attempts for c in checks) + 1
-        raise RenderFailed(message, attempts) from error
+        with open(temporary, "rb") as file:
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def record_failure(order_id: int, checks: list[Check], error: Exception) -> "RenderFailed":
+    """Record the failure on the checks (attempts, the error for the dashboard); the RenderFailed to raise."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    Check.update(render_attempts=Check.render_attempts + 1, render_error=message).where(
+        Check.id.in_([c.id for c in checks]), Check.order_id == order_id, Check.status == "new").execute()
+    return RenderFailed(message, max(c.render_attempts for c in checks) + 1)
+
+
+def mark_rendered(order_id: int, check_type: str, checks: list[Check]) -> int:
+    """The checks' file is in place: they become `rendered` and their printers are woken."""
+    relative = pdf_name(order_id, check_type)
     updated = Check.update(status="rendered", pdf_file=relative, rendered_at=utcnow(), render_error=None,
                            render_attempts=Check.render_attempts + 1).where(
-        Check.id.in_(ids), Check.order_id == order_id, Check.type == check_type, Check.status == "new").execute()
+        Check.id.in_([c.id for c in checks]), Check.order_id == order_id, Check.type == check_type,
+        Check.status == "new").execute()
     for printer_id in {c.printer_id for c in checks}:
         events.publish(printer_topic(printer_id))
     return updated
 
 
+def render_checks(order_id: int, check_type: str, checks: list[Check]) -> int:
+    """Render `new` checks of one order and type into their shared file, one wkhtmltopdf process (or
+    service call) for it; return how many became `rendered`. A failure is recorded on the checks and
+    raised as RenderFailed with the attempt count."""
+    try:
+        options = page_options(settings.pdf_page, len(checks[0].order["items"]))
+        html = check_html(check_type, checks[0].order, settings.pdf_page)
+        write_atomically(pdf_path(pdf_name(order_id, check_type)), html_to_pdf(html, options))
+    except Exception as error:  # anything a render can raise is recorded for the dashboard
+        raise record_failure(order_id, checks, error) from error
+    return mark_rendered(order_id, check_type, checks)
+
+
+def render_orders(order_ids: list[int]) -> dict[int, "int | RenderFailed"]:
+    """Render the orders' `new` checks, one file per order and check type; answer, order by order, how
+    many checks became `rendered`, or the RenderFailed of its types that failed. Idempotent: rendered
+    and printed checks are left alone. With the render pool every file of every order is handed to it at
+    once, so the batch fills all its processes, and each is recorded as soon as it is done."""
+    groups: dict[tuple[int, str], list[Check]] = {}
+    for check in Check.select().where(Check.order_id.in_(list(order_ids)), Check.status == "new").order_by(
+            Check.order_id, Check.id):
+        groups.setdefault((check.order_id, check.type), []).append(check)
+    rendered = {order_id: 0 for order_id in order_ids}
+    failures: dict[int, list[RenderFailed]] = {}
+
+    def fail(key, error):
+        failures.setdefault(key[0], []).append(record_failure(key[0], groups[key], error))
+
+    pool = render_pool()
+    jobs: dict = {}
+    for key, checks in sorted(groups.items()):
+        order_id, check_type = key
+        if pool is None:
+            try:
+                rendered[order_id] += render_checks(order_id, check_type, checks)
+            except RenderFailed as failure:
+                failures.setdefault(order_id, []).append(failure)
+            continue
+        try:
+            options = page_options(settings.pdf_page, len(checks[0].order["items"]))
+            html = check_html(check_type, checks[0].order, settings.pdf_page)
+            jobs[pool.submit(html, options, temporary_path(pdf_path(pdf_name(order_id, check_type))))] = key
+        except Exception as error:  # anything a render can raise is recorded for the dashboard
+            fail(key, error)
+    try:
+        # The pool ends every job (a hung process is killed after RENDER_TIMEOUT, its job retried once).
+        for future in as_completed(jobs, timeout=len(jobs) * 2 * settings.render_timeout + 60):
+            key = jobs.pop(future)
+            try:
+                move_atomically(future.result(), pdf_path(pdf_name(*key)))
+            except Exception as error:
+                fail(key, error)
+            else:
+                rendered[key[0]] += mark_rendered(*key, groups[key])
+    except FuturesTimeout:
+        for key in jobs.values():
+            fail(key, TimeoutError("the render pool did not finish this check in time"))
+    answers: dict[int, int | RenderFailed] = dict(rendered)
+    for order_id, failed in failures.items():
+        answers[order_id] = RenderFailed("; ".join(map(str, failed)), max(f.attempts for f in failed))
+    return answers
+
+
 def render_order(order_id: int) -> int:
     """Render the order's `new` checks, one file per check type; return how many became `rendered`.
-    Idempotent: rendered and printed checks are left alone. A type that fails does not stop the
-    others; the failures are raised together after."""
-    by_type: dict[str, list[Check]] = {}
-    for check in Check.select().where(Check.order_id == order_id, Check.status == "new").order_by(Check.id):
-        by_type.setdefault(check.type, []).append(check)
-    rendered, failures = 0, []
-    for check_type, checks in sorted(by_type.items()):
-        try:
-            rendered += render_checks(order_id, check_type, checks)
-        except RenderFailed as failure:
-            failures.append(failure)
-    if failures:
-        raise RenderFailed("; ".join(map(str, failures)), max(f.attempts for f in failures))
-    return rendered
+    A type that fails does not stop the others; the failures are raised together after."""
+    answer = render_orders([order_id])[order_id]
+    if isinstance(answer, RenderFailed):
+        raise answer
+    return answer

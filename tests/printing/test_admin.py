@@ -168,15 +168,27 @@ def test_render_task_retries_with_backoff_then_leaves_the_check_new(printers, fa
     assert failed.render_error.startswith("OSError") and "wkhtmltopdf" in failed.render_error
 
 
-def test_render_task_of_several_orders_hands_the_others_on_each_in_a_task(printers, monkeypatch):
+def test_render_task_without_the_pool_hands_the_other_orders_on_each_in_a_task(printers, monkeypatch):
     from server.printing import service, tasks
 
+    monkeypatch.setattr(settings, "render_processes", 0)  # one wkhtmltopdf process per document
     queued = []
     monkeypatch.setattr(service, "enqueue", lambda name, order_ids: queued.append((name, order_ids)))
     check = make_checks(5004, printers["point3-kitchen-key"], "new")
     assert tasks.render_orders_task.apply(args=([5004, 5005, 5006],)).result == 1
     assert Check.get_by_id(check.id).status == "rendered"
     assert queued == [(tasks.RENDER_TASK, [5005]), (tasks.RENDER_TASK, [5006])]
+
+
+def test_render_task_with_the_pool_renders_all_its_orders_together(printers, monkeypatch):
+    from server.printing import service, tasks
+
+    queued = []
+    monkeypatch.setattr(service, "enqueue", lambda name, order_ids: queued.append((name, order_ids)))
+    checks = [make_checks(order_id, printers["point3-kitchen-key"], "new") for order_id in (5007, 5008, 5009)]
+    assert tasks.render_orders_task.apply(args=([5007, 5008, 5009, 5010],)).result == 3
+    assert all(Check.get_by_id(c.id).status == "rendered" for c in checks)
+    assert queued == []
 
 
 def test_render_of_an_already_rendered_order_changes_nothing(printers):
