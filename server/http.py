@@ -297,8 +297,10 @@ class BaseHandler(tornado.web.RequestHandler):
                 envelope["details"] = error.details
             for name, value in error.headers.items():
                 self.set_header(name, value)
+        language = messages.preferred_language(self.request.headers.get("Accept-Language"))
+        self.set_header("Content-Language", language)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(dumps(envelope))
+        self.finish(dumps(messages.localized(envelope, language)))
 
     def log_exception(self, typ, value, tb):
         if isinstance(value, ApiError):
