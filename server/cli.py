@@ -90,7 +90,7 @@ def command_run(args) -> None:
     from server.app import Server
     from server.worker import EmbeddedWorker
 
-    problem = settings.wkhtmltopdf_problem()
+    problem = settings.wkhtmltopdf_problem() or settings.time_zone_problem()
     if problem:
         sys.exit(f"cannot start: {problem}")
     if settings.embedded:
@@ -129,7 +129,7 @@ def command_createsuperuser(args) -> None:
     username = args.username or input("Username: ").strip()
     if args.password_from_env:
         if args.password_from_env not in os.environ:
-            raise CommandError(f"the environment variable {args.password_from_env} is not set")
+            raise CommandError(f"--password-from-env: the environment variable {args.password_from_env} is not set, so there is no password")
         password = os.environ[args.password_from_env]
     else:
         password = getpass.getpass("Password: ")
@@ -166,7 +166,7 @@ def command_worker(args) -> None:
     from server.worker import celery_app
 
     require_broker()
-    problem = settings.wkhtmltopdf_problem()
+    problem = settings.wkhtmltopdf_problem() or settings.time_zone_problem()
     if problem:
         sys.exit(f"cannot start: {problem}")
     argv = ["worker", f"--loglevel={settings.log_level}", f"--concurrency={args.concurrency}"]

@@ -311,10 +311,21 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class NotFoundHandler(BaseHandler):
-    """Unknown paths answer JSON, not Tornado's HTML page."""
+    """Unknown paths answer JSON, not Tornado's HTML page. A request that brings a body is refused from
+    its headers (the body is not read; the connection closes); one without is answered once its
+    request is fully read, so its keep-alive connection stays usable (answering a bodiless request
+    from `prepare` races Tornado's read of it, which then closes the connection under the client)."""
 
     async def prepare(self):
+        headers = self.request.headers
+        if headers.get("Content-Length", "0") not in ("", "0") or "Transfer-Encoding" in headers:
+            raise ApiError(404, messages.NO_SUCH_ADDRESS)
+        await super().prepare()
+
+    def not_found(self, *args, **kwargs):
         raise ApiError(404, messages.NO_SUCH_ADDRESS)
+
+    get = head = post = put = patch = delete = options = not_found
 
 
 SECRET_PARAMETERS = {"api_key", "token", "password"}

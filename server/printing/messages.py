@@ -15,6 +15,7 @@ ALREADY_RENDERED = "Чек уже сгенерирован: повторная �
 QUEUE_UNAVAILABLE = "Очередь задач недоступна: {error}"
 NO_SUCH_PRINTER = "Принтер не найден"
 NO_SUCH_CHECK_ADMIN = "Чек не найден"
+BAD_TIME_ZONE = "Неизвестный часовой пояс: нужно имя IANA, например Europe/Moscow"
 
 # The seed's six are answered as they are in every language; the others have English too.
 add_translations([
@@ -24,4 +25,5 @@ add_translations([
     ("The task queue is unavailable: {error}", QUEUE_UNAVAILABLE),
     ("Printer not found", NO_SUCH_PRINTER),
     ("Check not found", NO_SUCH_CHECK_ADMIN),
+    ("Unknown time zone: an IANA name is expected, such as Europe/Moscow", BAD_TIME_ZONE),
 ])
