@@ -34,10 +34,12 @@ import {
   SelectField,
   SelectInput,
   Show,
+  BooleanInput,
   SimpleList,
   TextField,
   TopToolbar,
   useDataProvider,
+  useLocaleState,
   useRecordContext,
   useTranslate,
 } from 'react-admin';
@@ -45,6 +47,10 @@ import {
   DateTimeField,
   ListActions,
   checkStatusChoices,
+  formatDateTime,
+  formatMoney,
+  lineTotal,
+  orderTotal,
   checkTypeChoices,
   listSx,
   useRecordAction,
@@ -87,6 +93,7 @@ const checkFilters = [
   <NumberInput key="point_id" source="point_id" />,
   <DateInput key="created_from" source="created_from" />,
   <DateInput key="created_to" source="created_to" />,
+  <BooleanInput key="failed" source="failed" />,
 ];
 
 /** CSV of the filtered checks: one row per check, the order flattened to its main fields. */
@@ -115,6 +122,27 @@ export const checkExporter = (checks) => {
   });
 };
 
+/** A check on a phone: order and printer, then its status chip and when it was created. */
+const CheckListItem = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  if (!record) return null;
+  return (
+    <Stack direction="row" spacing={1} alignItems="center" justifyContent="space-between" sx={{ minWidth: 0 }}>
+      <Box sx={{ minWidth: 0 }}>
+        <Typography variant="body1" noWrap>
+          {translate('rh.checks.order')} {record.order_id} · {translate(`rh.choices.check_type.${record.type}`, { _: record.type })}
+        </Typography>
+        <Typography variant="body2" color="text.secondary" noWrap data-testid="check-list-printer">
+          {record.printer_name ?? record.printer} · {formatDateTime(record.created_at, locale)}
+        </Typography>
+      </Box>
+      <Box sx={{ flexShrink: 0 }}><StatusChip /></Box>
+    </Stack>
+  );
+};
+
 export const CheckList = () => {
   const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
   return (
@@ -127,12 +155,7 @@ export const CheckList = () => {
       sx={listSx}
     >
       {isSmall ? (
-        <SimpleList
-          primaryText={(r) => `#${r.order_id} · ${r.printer_name ?? r.printer}`}
-          secondaryText={(r) => r.created_at}
-          tertiaryText={(r) => r.status}
-          rowClick="show"
-        />
+        <SimpleList primaryText={() => <CheckListItem />} rowClick="show" />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false}>
           <DataTable.Col source="id" />
@@ -192,16 +215,13 @@ const CheckShowActions = () => (
   </TopToolbar>
 );
 
-const money = (value) => {
-  const n = Number(value);
-  return Number.isFinite(n) ? n.toFixed(2) : value ?? '';
-};
 
 /** The order JSON as a person reads it: items with sums, total, address and client. */
 const OrderDetails = () => {
   const record = useRecordContext();
   const translate = useTranslate();
-  const order = record?.order || {};
+  if (!record) return null;
+  const order = record.order || {};
   const items = Array.isArray(order.items) ? order.items : [];
   return (
     <Box data-testid="check-order">
@@ -223,13 +243,15 @@ const OrderDetails = () => {
               <TableRow key={index}>
                 <TableCell>{item.name}</TableCell>
                 <TableCell align="right">{item.quantity}</TableCell>
-                <TableCell align="right">{money(item.unit_price)}</TableCell>
-                <TableCell align="right">{money(Number(item.unit_price) * Number(item.quantity))}</TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatMoney(item.unit_price)}</TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatMoney(lineTotal(item))}</TableCell>
               </TableRow>
             ))}
             <TableRow>
               <TableCell colSpan={3} sx={{ fontWeight: 'bold' }}>{translate('rh.checks.total')}</TableCell>
-              <TableCell align="right" sx={{ fontWeight: 'bold' }}>{money(order.price)}</TableCell>
+              <TableCell align="right" sx={{ fontWeight: 'bold', whiteSpace: 'nowrap' }} data-testid="check-total">
+                {formatMoney(orderTotal(order))}
+              </TableCell>
             </TableRow>
           </TableBody>
         </Table>
@@ -365,5 +387,5 @@ export const checks = {
   list: CheckList,
   show: CheckShow,
   icon: ReceiptIcon,
-  recordRepresentation: (record) => `#${record.id} (${record.order_id})`,
+  recordRepresentation: (record) => `${record.id}`,
 };
