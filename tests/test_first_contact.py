@@ -92,3 +92,10 @@ def test_the_seed_messages_are_kept_in_every_language(anonymous, printers):
                              headers={"Accept-Language": "en"})
     assert response.status_code == 401
     assert response.json() == {"error": "Ошибка авторизации"}
+
+
+def test_the_readme_error_example_is_what_the_server_answers(api, printers):
+    response = api.post("/create_checks/", json={"id": "x", "point_id": 1, "items": []},
+                        headers={"Accept-Language": "en"})
+    assert response.json() == {"error": "Invalid order", "details": {
+        "id": ["Not a valid integer."], "items": ["Length must be between 1 and 500."]}}

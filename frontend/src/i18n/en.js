@@ -71,6 +71,7 @@ export const appMessages = {
       retried: 'Rendering queued again',
       reprinted: 'The check will be printed again',
       order: 'Order',
+      order_number: 'Order #%{id}',
       items: 'Items',
       item_name: 'Item',
       quantity: 'Qty',

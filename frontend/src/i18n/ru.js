@@ -83,6 +83,7 @@ export const appMessages = {
       retried: 'Формирование поставлено в очередь',
       reprinted: 'Чек будет напечатан снова',
       order: 'Заказ',
+      order_number: 'Заказ № %{id}',
       items: 'Позиции',
       item_name: 'Позиция',
       quantity: 'Кол-во',

@@ -220,14 +220,35 @@ const CheckShowActions = () => (
 const OrderDetails = () => {
   const record = useRecordContext();
   const translate = useTranslate();
+  const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
   if (!record) return null;
   const order = record.order || {};
   const items = Array.isArray(order.items) ? order.items : [];
   return (
     <Box data-testid="check-order">
       <Typography variant="h6" gutterBottom>
-        {translate('rh.checks.order')} #{order.id ?? record?.order_id}
+        {translate('rh.checks.order_number', { id: order.id ?? record.order_id })}
       </Typography>
+      {isSmall ? (
+        // A phone: each item as the 80 mm receipt prints it, the name above "2 × price" and the sum.
+        <Box>
+          {items.map((item, index) => (
+            <Box key={index} sx={{ py: 1, borderBottom: 1, borderColor: 'divider' }}>
+              <Typography variant="body2">{item.name}</Typography>
+              <Stack direction="row" justifyContent="space-between" spacing={2}>
+                <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: 'nowrap' }}>
+                  {item.quantity} × {formatMoney(item.unit_price)}
+                </Typography>
+                <Typography variant="body2" sx={{ whiteSpace: 'nowrap' }}>{formatMoney(lineTotal(item))}</Typography>
+              </Stack>
+            </Box>
+          ))}
+          <Stack direction="row" justifyContent="space-between" sx={{ pt: 1, fontWeight: 'bold' }}>
+            <span>{translate('rh.checks.total')}</span>
+            <span data-testid="check-total" style={{ whiteSpace: 'nowrap' }}>{formatMoney(orderTotal(order))}</span>
+          </Stack>
+        </Box>
+      ) : (
       <Box sx={{ overflowX: 'auto' }}>
         <Table size="small">
           <TableHead>
@@ -256,6 +277,7 @@ const OrderDetails = () => {
           </TableBody>
         </Table>
       </Box>
+      )}
       <Stack spacing={1} sx={{ mt: 2 }}>
         <Typography variant="body2">
           <b>{translate('rh.checks.address')}:</b> {order.address || '—'}
