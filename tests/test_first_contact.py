@@ -99,3 +99,17 @@ def test_the_readme_error_example_is_what_the_server_answers(api, printers):
                         headers={"Accept-Language": "en"})
     assert response.json() == {"error": "Invalid order", "details": {
         "id": ["Not a valid integer."], "items": ["Length must be between 1 and 500."]}}
+
+
+def test_the_openapi_document_tells_the_package_version_and_only_the_installed_modules(live_server):
+    import configparser
+
+    from server.modules import MODULES
+    from server.settings import PROJECT_ROOT
+
+    info = requests.get(live_server.url + "/api/openapi.json", timeout=30).json()["info"]
+    config = configparser.ConfigParser()
+    config.read(PROJECT_ROOT / "setup.cfg")
+    assert info["version"] == config["metadata"]["version"]
+    listed = info["description"].split("Modules: ", 1)[1].split(".", 1)[0]
+    assert sorted(name.strip() for name in listed.split(",")) == sorted(MODULES)

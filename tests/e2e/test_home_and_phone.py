@@ -98,6 +98,7 @@ def test_the_checks_list_on_a_phone_is_readable(phone_page, attention, admin_cre
     listed = page.locator(".RaList-main")
     expect(listed).to_contain_text("Заказ 880003")
     expect(listed).to_contain_text("Новый")
+    expect(listed).to_contain_text("Ошибка")  # the failed render
     text = listed.inner_text()
     assert not re.search(r"\d{4}-\d\d-\d\dT", text), "raw ISO timestamps"
     assert not re.search(r"\b(new|rendered|printed|kitchen|client)\b", text), "untranslated words"

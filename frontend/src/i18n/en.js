@@ -88,6 +88,7 @@ export const appMessages = {
       pdf_loading: 'Loading PDF…',
       no_pdf: 'No PDF yet',
       render_error: 'Rendering error',
+      failed: 'Failed',
       details: 'Check',
     },
     users: {

@@ -100,6 +100,7 @@ export const appMessages = {
       pdf_loading: 'Загрузка PDF…',
       no_pdf: 'PDF ещё нет',
       render_error: 'Ошибка формирования',
+      failed: 'Ошибка',
       details: 'Чек',
     },
     users: {

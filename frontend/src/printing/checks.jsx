@@ -63,12 +63,13 @@ export const StatusChip = () => {
   const record = useRecordContext();
   const translate = useTranslate();
   if (!record) return null;
-  const color = record.status === 'new' && record.render_error ? 'error' : STATUS_COLORS[record.status];
+  const failed = record.status === 'new' && record.render_error;
+  const color = failed ? 'error' : STATUS_COLORS[record.status];
   return (
     <Chip
       size="small"
       color={color || 'default'}
-      label={translate(`rh.choices.status.${record.status}`, { _: record.status })}
+      label={failed ? translate('rh.checks.failed') : translate(`rh.choices.status.${record.status}`, { _: record.status })}
       data-status={record.status}
     />
   );
