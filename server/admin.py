@@ -3,11 +3,13 @@
 - `/admin/assets/*`: Vite's content-hashed files, cached for a year (`immutable`);
 - `/admin/<file>` that exists at the top of the build (favicon.svg): that file, revalidated;
 - every other `/admin/*` path: `index.html` (no-cache), so the client-side router owns the URLs;
-- `/admin` redirects to `/admin/`;
+- `/admin` redirects to `/admin/`, and so does `/` for a browser (an API client gets JSON saying where
+  the dashboard, the API documentation and the OpenAPI document are);
 - without a build, `/admin/*` answers 503 with a page saying how to build it, not a blank page.
 
 These handlers are public: the page and its scripts hold no data; the SPA asks the API with a token.
 """
+import json
 import mimetypes
 from pathlib import Path
 
@@ -56,6 +58,27 @@ class AdminRedirectHandler(tornado.web.RedirectHandler):
     """`/admin` -> `/admin/` (query string kept)."""
 
     public = True
+
+
+WHERE = {"dashboard": "/admin/", "api_docs": "/api/docs/", "openapi": "/api/openapi.json"}
+
+
+class RootHandler(tornado.web.RequestHandler):
+    """`/`: a browser (it asks for HTML) goes to the dashboard; any other client learns where things are."""
+
+    public = True
+
+    def get(self):
+        accept = self.request.headers.get("Accept", "")
+        if "text/html" in accept:
+            self.redirect(WHERE["dashboard"])
+            return
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"name": "Receipt Hub", **WHERE}))
+
+    def head(self):
+        self.get()
 
 
 class AdminAssetHandler(StaticFiles):
@@ -119,6 +142,7 @@ def make_routes(dist_dir=DIST_DIR) -> list:
     """The dashboard's routes, serving the build in `dist_dir`."""
     dist_dir = Path(dist_dir)
     return [
+        (r"/", RootHandler),
         (r"/admin", AdminRedirectHandler, {"url": "/admin/", "permanent": False}),
         (r"/admin/assets/(.*)", AdminAssetHandler, {"path": str(dist_dir / "assets")}),
         (r"/admin/(.*)", AdminIndexHandler, {"dist_dir": dist_dir}),

@@ -59,7 +59,9 @@ class Server:
         if self.embedded_worker is not None:
             self.embedded_worker.start()
         self.http_server = listen(make_app(), self.port, self.host)
-        log.info("serving http://%s:%d", self.host, self.port)
+        base = f"http://{self.host}:{self.port}"
+        log.info("serving %s — dashboard %s%s, API docs %s%s, OpenAPI document %s%s", base,
+                 base, admin.WHERE["dashboard"], base, admin.WHERE["api_docs"], base, admin.WHERE["openapi"])
 
     async def stop(self):
         if self.http_server is not None:

@@ -308,8 +308,10 @@ class BaseHandler(tornado.web.RequestHandler):
             # Tornado closes a connection answered before its body was read: say so, or a client
             # reusing it would send its next request into a closed socket.
             self.set_header("Connection", "close")
+        language = messages.preferred_language(self.request.headers.get("Accept-Language"))
+        self.set_header("Content-Language", language)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(dumps(envelope))
+        self.finish(dumps(messages.localized(envelope, language)))
 
     def log_exception(self, typ, value, tb):
         if isinstance(value, ApiError):
@@ -320,7 +322,15 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class NotFoundHandler(BaseHandler):
-    """Unknown paths answer JSON, not Tornado's HTML page."""
+    """Unknown paths answer JSON, not Tornado's HTML page. A request that brings a body is refused from
+    its headers (its body is not read; the connection closes); one without is answered once it is read,
+    so its keep-alive connection stays usable."""
+
+    async def check_headers(self):
+        headers = self.request.headers
+        if headers.get("Content-Length", "0") not in ("", "0") or "Transfer-Encoding" in headers:
+            raise ApiError(404, messages.NO_SUCH_ADDRESS)
+        await super().check_headers()
 
     def refuse(self, *args, **kwargs):
         raise ApiError(404, messages.NO_SUCH_ADDRESS)

@@ -6,6 +6,8 @@ import numbers
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow import validate as _validate
 
+from server import messages
+
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 PAGE_MAX = 500
@@ -34,7 +36,7 @@ class AwareDateTime(fields.AwareDateTime):
         try:
             return moment.astimezone(dt.timezone.utc)
         except OverflowError:
-            raise ValidationError("Дата вне допустимого диапазона.") from None
+            raise ValidationError(messages.DATE_OUT_OF_RANGE) from None
 
 
 def validate_length(minimum: int, maximum: int):
@@ -54,7 +56,7 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
-            raise ValidationError("Строка не может содержать символ NUL.")
+            raise ValidationError(messages.NUL_IN_FIELD)
         return text
 
 

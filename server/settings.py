@@ -32,7 +32,8 @@ class Settings:
     redis_url: str = ""
     wkhtmltopdf: str = "wkhtmltopdf"
     wkhtmltopdf_url: str = ""
-    pdf_page: str = "A4"
+    pdf_page: str = "80mm"
+    time_zone: str = "Europe/Moscow"
     render_threads: int = (os.cpu_count() or 1) + 1
     worker_nice: int = 10
     render_max_retries: int = 3
@@ -68,6 +69,7 @@ class Settings:
             wkhtmltopdf=_env("WKHTMLTOPDF", defaults.wkhtmltopdf),
             wkhtmltopdf_url=_env("WKHTMLTOPDF_URL"),
             pdf_page=_env("PDF_PAGE", defaults.pdf_page),
+            time_zone=_env("TIME_ZONE", defaults.time_zone),
             render_threads=int(_env("RENDER_THREADS", str(defaults.render_threads))),
             worker_nice=int(_env("WORKER_NICE", str(defaults.worker_nice))),
             render_max_retries=int(_env("RENDER_MAX_RETRIES", str(defaults.render_max_retries))),
@@ -95,6 +97,16 @@ class Settings:
     @property
     def pdf_dir(self) -> Path:
         return self.media_root / "pdf"
+
+    def time_zone_problem(self) -> str | None:
+        """Why TIME_ZONE names no time zone, or None when it does."""
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return f"TIME_ZONE={self.time_zone!r} is not a time zone: use an IANA name such as Europe/Moscow"
+        return None
 
     def wkhtmltopdf_problem(self) -> str | None:
         """Why PDFs cannot be rendered with these settings, or None when they can."""

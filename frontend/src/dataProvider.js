@@ -160,6 +160,8 @@ export const createDataProvider = ({ apiUrl = API_URL } = {}) => {
 
     // Actions beyond CRUD.
     action,
+    /** GET `${apiUrl}/${path}` as JSON (a module's figures for its home-page cards). */
+    getJson: async (path, { signal } = {}) => (await request(`${apiUrl}/${path}`, { signal })).json,
     regeneratePrinterKey: (id) => action('printers', id, 'regenerate_key'),
     retryCheck: (id) => action('checks', id, 'retry'),
     reprintCheck: (id) => action('checks', id, 'reprint'),

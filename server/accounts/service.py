@@ -157,7 +157,7 @@ def ensure_default_admin() -> bool:
     """Create admin/admin when no user exists yet (the embedded profile's first start)."""
     if User.select().exists():
         return False
-    create_user("admin", "admin", "admin", full_name="Administrator")
+    create_user("admin", "admin", "admin", full_name="Администратор")
     return True
 
 

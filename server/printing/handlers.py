@@ -13,7 +13,7 @@ from server.printing.models import Check, Printer
 from server.printing.polling import poll_cache
 from server.printing.schemas import (
     CheckFileQuery, CheckListQuery, CheckPageSchema, CheckSchema, NewChecksQuery, NewChecksSchema,
-    OkSchema, OrderSchema, PrinterListQuery, PrinterPageSchema, PrinterSchema, PrinterUpdateSchema,
+    OkSchema, OrderSchema, PrinterListQuery, SummaryQuery, SummarySchema, PrinterPageSchema, PrinterSchema, PrinterUpdateSchema,
 )
 from server.settings import settings
 
@@ -148,6 +148,14 @@ class ChecksHandler(BaseHandler):
         await self.write_page(CheckSchema, service.checks_query, self.query)
 
 
+class SummaryHandler(BaseHandler):
+    @api(READ_CHECKS, query=SummaryQuery(), tags=["printing admin"],
+         summary="The dashboard's figures: silent printers, failed and waiting checks, today's orders",
+         responses={200: SummarySchema})
+    async def get(self):
+        self.write_json(SummarySchema().dump(await run_db(service.summary, self.query["silent_for"])))
+
+
 class CheckHandler(BaseHandler):
     @api(READ_CHECKS, tags=["printing admin"], summary="A check with its order and render error",
          responses={200: CheckSchema})
@@ -219,6 +227,7 @@ routes = [
     (r"/api/v1/printers/(?P<printer_id>\d{1,18})", PrinterHandler),
     (r"/api/v1/printers/(?P<printer_id>\d{1,18})/regenerate_key", PrinterKeyHandler),
     (r"/api/v1/checks", ChecksHandler),
+    (r"/api/v1/printing/summary", SummaryHandler),
     (r"/api/v1/checks/(?P<check_id>\d{1,18})", CheckHandler),
     (r"/api/v1/checks/(?P<check_id>\d{1,18})/retry", CheckRetryHandler),
     (r"/api/v1/checks/(?P<check_id>\d{1,18})/reprint", CheckReprintHandler),

@@ -12,6 +12,7 @@ class Printer(BaseModel):
     check_type = peewee.CharField(max_length=10, choices=[(t, t) for t in CHECK_TYPES])
     point_id = peewee.IntegerField(index=True)
     is_active = peewee.BooleanField(default=True)
+    time_zone = peewee.CharField(max_length=64, null=True)  # the point's, for the time on its checks
     last_seen_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
 

@@ -3,6 +3,7 @@ server), turned into a PDF by wkhtmltopdf (this process's pool of long-lived wkh
 pool.py; or one local process per document through pdfkit; or the docker-compose service), written to a
 temporary name and renamed, so a printer never downloads half a file."""
 import base64
+import datetime as dt
 import json
 import os
 import secrets
@@ -19,9 +20,9 @@ from tornado import template
 
 from server.db import utcnow
 from server.events import events
-from server.printing.models import Check
+from server.printing.models import Check, Printer
 from server.printing.pool import shared_pool
-from server.printing.service import pdf_name, pdf_path, printer_topic
+from server.printing.service import pdf_name, pdf_path, printer_topic, time_zone
 from server.settings import PROJECT_ROOT, settings
 
 TEMPLATES = template.Loader(str(PROJECT_ROOT / "templates"), autoescape="xhtml_escape")
@@ -35,12 +36,27 @@ class RenderFailed(Exception):
 
 
 def money(value) -> str:
+    """The one money format of the project (the dashboard's `formatMoney` is the same): kopecks
+    rounded half up, thousands apart by a no-break space, the rouble sign after: `12 980.75 ₽`."""
     amount = Decimal(str(value)).quantize(KOPECK, rounding=ROUND_HALF_UP)
-    return f"{amount:,.2f}".replace(",", "\u00a0")
+    return f"{amount:,.2f}".replace(",", "\u00a0") + "\u00a0₽"
 
 
 def quantity(value) -> str:
     return format(Decimal(str(value)).normalize(), "f")
+
+
+def order_total(order: dict, computed: Decimal) -> Decimal:
+    """The order's `price` when it has one, else the sum of its lines (the dashboard does the same)."""
+    price = order.get("price")
+    return computed if price in (None, "") else Decimal(str(price))
+
+
+def printed_at(zone_name: str | None = None, moment: dt.datetime | None = None) -> str:
+    """When a check is printed, in its point's time zone: `02.12.2026 17:25 (Europe/Moscow)`."""
+    zone = time_zone(zone_name)
+    local = (moment or utcnow()).astimezone(zone)
+    return f"{local:%d.%m.%Y %H:%M} ({getattr(zone, 'key', 'UTC')})"
 
 
 def check_lines(order: dict) -> tuple[list[dict], Decimal]:
@@ -53,14 +69,21 @@ def check_lines(order: dict) -> tuple[list[dict], Decimal]:
     return lines, total
 
 
-def check_html(check_type: str, order: dict, page: str) -> str:
+def check_html(check_type: str, order: dict, page: str, zone_name: str | None = None) -> str:
     lines, computed_total = check_lines(order)
-    total = order.get("price") or computed_total
     client = order.get("client") or {}
     return TEMPLATES.load(f"{check_type}_check.html").generate(
-        order=order, lines=lines, total=money(total), client=client, address=order.get("address", ""),
-        thermal=page == "80mm", printed_at=utcnow().strftime("%d.%m.%Y %H:%M UTC"),
+        order=order, lines=lines, total=money(order_total(order, computed_total)), client=client,
+        address=order.get("address", ""), thermal=page == "80mm", printed_at=printed_at(zone_name),
     ).decode()
+
+
+def point_time_zone(checks: list[Check]) -> str | None:
+    """The time zone a printer of these checks names (they are one point's), or None."""
+    printer_ids = {c.printer_id for c in checks}
+    zones = sorted({p.time_zone for p in Printer.select(Printer.time_zone).where(
+        Printer.id.in_(printer_ids), Printer.time_zone.is_null(False)) if p.time_zone})
+    return zones[0] if zones else None
 
 
 def page_options(page: str, item_count: int) -> dict:
@@ -166,7 +189,7 @@ def render_checks(order_id: int, check_type: str, checks: list[Check]) -> int:
     raised as RenderFailed with the attempt count."""
     try:
         options = page_options(settings.pdf_page, len(checks[0].order["items"]))
-        html = check_html(check_type, checks[0].order, settings.pdf_page)
+        html = check_html(check_type, checks[0].order, settings.pdf_page, point_time_zone(checks))
         write_atomically(pdf_path(pdf_name(order_id, check_type)), html_to_pdf(html, options))
     except Exception as error:  # anything a render can raise is recorded for the dashboard
         raise record_failure(order_id, checks, error) from error
@@ -200,7 +223,7 @@ def render_orders(order_ids: list[int]) -> dict[int, "int | RenderFailed"]:
             continue
         try:
             options = page_options(settings.pdf_page, len(checks[0].order["items"]))
-            html = check_html(check_type, checks[0].order, settings.pdf_page)
+            html = check_html(check_type, checks[0].order, settings.pdf_page, point_time_zone(checks))
             jobs[pool.submit(html, options, temporary_path(pdf_path(pdf_name(order_id, check_type))))] = key
         except Exception as error:  # anything a render can raise is recorded for the dashboard
             fail(key, error)

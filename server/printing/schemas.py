@@ -1,6 +1,7 @@
 import decimal
+import zoneinfo
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from server.printing import messages
 from server.printing.models import CHECK_TYPES, STATUSES
@@ -75,6 +76,15 @@ class NewChecksSchema(Schema):
     checks = fields.List(fields.Nested(NewCheckSchema), required=True)
 
 
+def known_time_zone(name: str | None) -> None:
+    if not name:
+        return
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(messages.BAD_TIME_ZONE) from None
+
+
 class PrinterSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Text(required=True, min_length=1, metadata={"example": "Кухня, точка 1"})
@@ -83,6 +93,9 @@ class PrinterSchema(Schema):
     check_type = fields.String(required=True, validate=validate.OneOf(CHECK_TYPES))
     point_id = Int(required=True, metadata={"example": 1})
     is_active = StrictBool(metadata={"default": True})
+    time_zone = Text(max_length=64, allow_none=True, validate=known_time_zone, metadata={
+        "example": "Europe/Moscow",
+        "description": "The point's time zone for the time printed on its checks (null: the TIME_ZONE setting)"})
     last_seen_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -95,6 +108,8 @@ class PrinterListQuery(ListQuery):
     check_type = fields.String(validate=validate.OneOf(CHECK_TYPES))
     is_active = fields.Boolean()
     search = Text(max_length=100)
+    silent_for = Int(minimum=1, maximum=10 * 365 * 24 * 60, metadata={
+        "description": "Only printers that have not polled for this many minutes (or never)"})
     sort = ordering("id", "name", "point_id", "check_type", "is_active", "last_seen_at", "created_at")
 
 
@@ -123,7 +138,32 @@ class CheckListQuery(ListQuery):
     point_id = Int()
     created_from = AwareDateTime()
     created_to = AwareDateTime()
+    failed = fields.Boolean(metadata={
+        "description": "true: checks whose render failed (still new, with an error); false: the others"})
     sort = ordering("id", "order_id", "type", "status", "created_at", "rendered_at", "printed_at")
+
+
+class SummaryQuery(Schema):
+    silent_for = Int(load_default=10, minimum=1, maximum=10 * 365 * 24 * 60, metadata={
+        "description": "A printer is silent when it has not polled for this many minutes"})
+
+
+class SummarySchema(Schema):
+    """The figures of the dashboard's home page; each is the total of a filtered list."""
+
+    silent_printers = fields.Integer(required=True, metadata={
+        "description": "Active printers that have not polled for `silent_for` minutes (or never): "
+                       "/api/v1/printers?is_active=true&silent_for=N"})
+    failed_checks = fields.Integer(required=True, metadata={
+        "description": "Checks whose render failed: /api/v1/checks?failed=true"})
+    waiting_checks = fields.Integer(required=True, metadata={
+        "description": "Checks waiting to be rendered: /api/v1/checks?status=new&failed=false"})
+    orders_today = fields.Integer(required=True, metadata={
+        "description": "Orders taken since midnight in TIME_ZONE"})
+    checks_today = fields.Integer(required=True, metadata={
+        "description": "Their checks: /api/v1/checks?created_from=<today_from>"})
+    today_from = fields.DateTime(required=True, metadata={"description": "Midnight in TIME_ZONE, in UTC"})
+    silent_for = fields.Integer(required=True)
 
 
 PrinterPageSchema = page_schema(PrinterSchema, "PrinterPage")

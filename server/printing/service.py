@@ -1,6 +1,8 @@
 """Printing logic: checks for an order, what printers fetch, and the admin's printers and checks."""
+import datetime as dt
 import logging
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import peewee
@@ -47,6 +49,17 @@ class ApiKeyTaken(PrintingError):
 
 class AlreadyRendered(PrintingError):
     message = messages.ALREADY_RENDERED
+
+
+def time_zone(name: str | None) -> dt.tzinfo:
+    """The named time zone, or TIME_ZONE's when there is none (or it is unknown)."""
+    for candidate in (name, settings.time_zone):
+        if candidate:
+            try:
+                return zoneinfo.ZoneInfo(candidate)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return dt.timezone.utc
 
 
 def printer_topic(printer_id: int) -> str:
@@ -186,6 +199,9 @@ def printers_query(params: dict) -> peewee.Select:
             query = query.where(getattr(Printer, name) == params[name])
     if params.get("search"):
         query = query.where(Printer.name.contains(params["search"]))  # % and _ are plain characters
+    if "silent_for" in params:
+        since = utcnow() - dt.timedelta(minutes=params["silent_for"])
+        query = query.where(Printer.last_seen_at.is_null() | (Printer.last_seen_at < since))
     return query
 
 
@@ -230,7 +246,31 @@ def checks_query(params: dict) -> peewee.Select:
         query = query.where(Check.created_at >= params["created_from"])
     if "created_to" in params:
         query = query.where(Check.created_at <= params["created_to"])
+    if params.get("failed") is True:
+        query = query.where(Check.status == "new", Check.render_error.is_null(False))
+    elif params.get("failed") is False:
+        query = query.where((Check.status != "new") | Check.render_error.is_null())
     return query
+
+
+def today_from() -> dt.datetime:
+    """Midnight of today in TIME_ZONE, in UTC."""
+    local = utcnow().astimezone(time_zone(None))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
+
+
+def summary(silent_for: int) -> dict:
+    """The dashboard's home-page figures, each the total of the filtered list it links to."""
+    since = today_from()
+    return {
+        "silent_printers": printers_query({"is_active": True, "silent_for": silent_for}).count(),
+        "failed_checks": checks_query({"failed": True}).count(),
+        "waiting_checks": checks_query({"status": "new", "failed": False}).count(),
+        "orders_today": Order.select().where(Order.created_at >= since).count(),
+        "checks_today": checks_query({"created_from": since}).count(),
+        "today_from": since,
+        "silent_for": silent_for,
+    }
 
 
 def get_check(check_id: int) -> Check | None:

@@ -21,6 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
+PHONE = {"width": 390, "height": 844}
 DEFAULT_ADMIN = ("admin", "admin")  # the embedded profile's first administrator
 
 
@@ -139,5 +140,13 @@ def page(request, browser, base_url, dashboard_built, e2e_api):
 @pytest.fixture
 def tablet_page(request, browser, base_url, dashboard_built, e2e_api):
     tab = open_page(browser, base_url, TABLET)
+    yield tab
+    close_page(request, tab)
+
+
+@pytest.fixture
+def phone_page(request, browser, base_url, dashboard_built, e2e_api):
+    """A tab on a phone-sized screen (390 px wide)."""
+    tab = open_page(browser, base_url, PHONE)
     yield tab
     close_page(request, tab)

@@ -14,6 +14,7 @@ import {
   BooleanField,
   BooleanInput,
   Button,
+  Create,
   CreateBase,
   DataTable,
   Edit,
@@ -103,6 +104,7 @@ export const AddUserButton = () => {
 
 export const UserList = () => {
   const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
+  const translate = useTranslate();
   return (
     <List
       filters={userFilters}
@@ -115,7 +117,7 @@ export const UserList = () => {
         <SimpleList
           primaryText={(r) => r.username}
           secondaryText={(r) => r.full_name}
-          tertiaryText={(r) => r.role}
+          tertiaryText={(r) => translate(`rh.roles.${r.role}`, { _: r.role })}
           rowClick="edit"
         />
       ) : (
@@ -234,10 +236,25 @@ export const UserEdit = () => (
   </Edit>
 );
 
+/** /admin/users/create, typed or bookmarked: the same form as the list's dialog, on a page. */
+export const UserCreate = () => (
+  <Create redirect="list">
+    <SimpleForm defaultValues={{ is_active: true, role: 'cashier' }}>
+      <TextInput source="username" validate={required()} fullWidth />
+      <PasswordInput source="password" validate={required()} fullWidth autoComplete="new-password" />
+      <TextInput source="full_name" fullWidth parse={keepEmpty} />
+      <TextInput source="email" validate={email()} fullWidth parse={keepEmpty} />
+      <SelectInput source="role" choices={roleChoices} validate={required()} />
+      <BooleanInput source="is_active" />
+    </SimpleForm>
+  </Create>
+);
+
 export const users = {
   name: 'users',
   list: UserList,
   edit: UserEdit,
+  create: UserCreate,
   icon: PeopleIcon,
   recordRepresentation: 'username',
 };

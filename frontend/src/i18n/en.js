@@ -3,13 +3,19 @@ import englishMessages from 'ra-language-english';
 import { mergeMessages } from './merge';
 
 export const appMessages = {
+  ra: {
+    page: {
+      empty: 'Nothing here yet',
+      invite: 'Create the first one.',
+    },
+  },
   rh: {
     app: { title: 'Receipt Hub' },
     dashboard: {
       title: 'Receipt Hub',
       welcome: 'Welcome, %{name}',
       role: 'Your role: %{role}',
-      admin_hint: 'Printers, checks and users are in the menu on the left.',
+      admin_hint: 'Printers, checks and users are in the menu.',
       no_pages:
         'There are no dashboard pages for your role yet. Everything you may do is available through the REST API.',
     },
@@ -39,7 +45,19 @@ export const appMessages = {
       deactivate_content: 'It will stay in the list as inactive.',
       deactivated: 'Deactivated',
     },
+    home: {
+      silent_printers: 'Silent printers',
+      silent_printers_hint: 'Active, no poll for over %{minutes} min',
+      failed_checks: 'Render errors',
+      failed_checks_hint: 'Checks whose PDF could not be rendered',
+      waiting_checks: 'Waiting to render',
+      waiting_checks_hint: 'Checks queued for their PDF',
+      orders_today: "Today's orders",
+      orders_today_hint: 'Their checks: %{checks}',
+      unavailable: 'Could not be loaded',
+    },
     printers: {
+      time_zone_help: "The point's time zone for the time on its checks, e.g. Asia/Yekaterinburg. Empty: Europe/Moscow (the TIME_ZONE setting).",
       api_key_help: 'Leave empty to generate a random key.',
       regenerate_key: 'Regenerate key',
       regenerate_title: 'Regenerate the API key?',
@@ -53,6 +71,7 @@ export const appMessages = {
       retried: 'Rendering queued again',
       reprinted: 'The check will be printed again',
       order: 'Order',
+      order_number: 'Order #%{id}',
       items: 'Items',
       item_name: 'Item',
       quantity: 'Qty',
@@ -69,10 +88,11 @@ export const appMessages = {
       pdf_loading: 'Loading PDF…',
       no_pdf: 'No PDF yet',
       render_error: 'Rendering error',
+      failed: 'Failed',
       details: 'Check',
     },
     users: {
-      add: 'Add',
+      add: 'Create',
       create_title: 'New user',
       created: 'User %{name} created',
       reset_password: 'Reset password',
@@ -83,7 +103,13 @@ export const appMessages = {
   resources: {
     printers: {
       name: 'Printer |||| Printers',
+      empty: 'No printers yet',
+      invite: "Add a point's printer: its API key goes into the point's poller.",
+      page: { create: 'New printer', edit: 'Printer "%{recordRepresentation}"' },
       fields: {
+        q: 'Search',
+        time_zone: 'Time zone',
+        silent_for: 'Silent for over, min',
         id: 'ID',
         name: 'Name',
         point_id: 'Point',
@@ -96,7 +122,11 @@ export const appMessages = {
     },
     checks: {
       name: 'Check |||| Checks',
+      empty: 'No checks yet',
+      invite: 'Checks appear when the ERP sends an order.',
+      page: { show: 'Check #%{recordRepresentation}' },
       fields: {
+        failed: 'Render failed',
         id: 'ID',
         printer: 'Printer',
         printer_name: 'Printer',
@@ -116,6 +146,9 @@ export const appMessages = {
     },
     users: {
       name: 'User |||| Users',
+      empty: 'No users yet',
+      invite: 'Create the first user.',
+      page: { create: 'New user', edit: 'User "%{recordRepresentation}"' },
       fields: {
         id: 'ID',
         q: 'Search',

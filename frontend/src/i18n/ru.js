@@ -5,13 +5,29 @@ import englishMessages from './en';
 import { mergeMessages } from './merge';
 
 export const appMessages = {
+  // react-admin's sentences that put a resource's singular name mid-sentence ("Нет Чек.", "Создать
+  // Принтер"): worded so that any resource reads right; each resource below has its own where it can.
+  ra: {
+    page: {
+      empty: 'Здесь пока ничего нет',
+      invite: 'Создайте первую запись.',
+      create: '%{name}: создание',
+      edit: '%{name} «%{recordRepresentation}»',
+      show: '%{name} «%{recordRepresentation}»',
+    },
+    action: { create_item: 'Создать: %{item}' },
+    navigation: {
+      no_results: 'Ничего не найдено',
+      no_filtered_results: 'С этими фильтрами ничего не найдено.',
+    },
+  },
   rh: {
     app: { title: 'Receipt Hub' },
     dashboard: {
       title: 'Receipt Hub',
       welcome: 'Здравствуйте, %{name}',
       role: 'Ваша роль: %{role}',
-      admin_hint: 'Принтеры, чеки и пользователи — в меню слева.',
+      admin_hint: 'Принтеры, чеки и пользователи — в меню.',
       no_pages:
         'Для вашей роли страниц в панели пока нет. Всё, что вам разрешено, доступно через REST API.',
     },
@@ -41,7 +57,19 @@ export const appMessages = {
       deactivate_content: 'Запись останется в списке как неактивная.',
       deactivated: 'Деактивировано',
     },
+    home: {
+      silent_printers: 'Принтеры без связи',
+      silent_printers_hint: 'Активные, не опрашивали сервер дольше %{minutes} мин',
+      failed_checks: 'Ошибки формирования',
+      failed_checks_hint: 'Чеки, PDF которых не удалось сформировать',
+      waiting_checks: 'Ждут формирования',
+      waiting_checks_hint: 'Чеки в очереди на PDF',
+      orders_today: 'Заказы сегодня',
+      orders_today_hint: 'Чеков по ним: %{checks}',
+      unavailable: 'Не удалось загрузить',
+    },
     printers: {
+      time_zone_help: 'Часовой пояс точки для времени на чеке, например Asia/Yekaterinburg. Пусто — Europe/Moscow (настройка TIME_ZONE).',
       api_key_help: 'Оставьте пустым, чтобы ключ сгенерировался.',
       regenerate_key: 'Новый ключ',
       regenerate_title: 'Выпустить новый API-ключ?',
@@ -55,6 +83,7 @@ export const appMessages = {
       retried: 'Формирование поставлено в очередь',
       reprinted: 'Чек будет напечатан снова',
       order: 'Заказ',
+      order_number: 'Заказ № %{id}',
       items: 'Позиции',
       item_name: 'Позиция',
       quantity: 'Кол-во',
@@ -71,10 +100,11 @@ export const appMessages = {
       pdf_loading: 'Загрузка PDF…',
       no_pdf: 'PDF ещё нет',
       render_error: 'Ошибка формирования',
+      failed: 'Ошибка',
       details: 'Чек',
     },
     users: {
-      add: 'Добавить',
+      add: 'Создать',
       create_title: 'Новый пользователь',
       created: 'Пользователь %{name} создан',
       reset_password: 'Сменить пароль',
@@ -85,7 +115,13 @@ export const appMessages = {
   resources: {
     printers: {
       name: 'Принтер |||| Принтеры',
+      empty: 'Принтеров пока нет',
+      invite: 'Добавьте принтер точки: его API-ключ вводят в программу опроса.',
+      page: { create: 'Новый принтер', edit: 'Принтер «%{recordRepresentation}»' },
       fields: {
+        q: 'Поиск',
+        time_zone: 'Часовой пояс',
+        silent_for: 'Без связи дольше, мин',
         id: 'ID',
         name: 'Название',
         point_id: 'Точка',
@@ -98,7 +134,11 @@ export const appMessages = {
     },
     checks: {
       name: 'Чек |||| Чеки',
+      empty: 'Чеков пока нет',
+      invite: 'Чеки появляются, когда ERP присылает заказ.',
+      page: { show: 'Чек № %{recordRepresentation}' },
       fields: {
+        failed: 'С ошибкой формирования',
         id: 'ID',
         printer: 'Принтер',
         printer_name: 'Принтер',
@@ -118,6 +158,9 @@ export const appMessages = {
     },
     users: {
       name: 'Пользователь |||| Пользователи',
+      empty: 'Пользователей пока нет',
+      invite: 'Создайте первого пользователя.',
+      page: { create: 'Новый пользователь', edit: 'Пользователь «%{recordRepresentation}»' },
       fields: {
         id: 'ID',
         q: 'Поиск',

@@ -34,10 +34,12 @@ import {
   SelectField,
   SelectInput,
   Show,
+  BooleanInput,
   SimpleList,
   TextField,
   TopToolbar,
   useDataProvider,
+  useLocaleState,
   useRecordContext,
   useTranslate,
 } from 'react-admin';
@@ -45,6 +47,10 @@ import {
   DateTimeField,
   ListActions,
   checkStatusChoices,
+  formatDateTime,
+  formatMoney,
+  lineTotal,
+  orderTotal,
   checkTypeChoices,
   listSx,
   useRecordAction,
@@ -57,12 +63,13 @@ export const StatusChip = () => {
   const record = useRecordContext();
   const translate = useTranslate();
   if (!record) return null;
-  const color = record.status === 'new' && record.render_error ? 'error' : STATUS_COLORS[record.status];
+  const failed = record.status === 'new' && record.render_error;
+  const color = failed ? 'error' : STATUS_COLORS[record.status];
   return (
     <Chip
       size="small"
       color={color || 'default'}
-      label={translate(`rh.choices.status.${record.status}`, { _: record.status })}
+      label={failed ? translate('rh.checks.failed') : translate(`rh.choices.status.${record.status}`, { _: record.status })}
       data-status={record.status}
     />
   );
@@ -87,6 +94,7 @@ const checkFilters = [
   <NumberInput key="point_id" source="point_id" />,
   <DateInput key="created_from" source="created_from" />,
   <DateInput key="created_to" source="created_to" />,
+  <BooleanInput key="failed" source="failed" />,
 ];
 
 /** CSV of the filtered checks: one row per check, the order flattened to its main fields. */
@@ -115,6 +123,27 @@ export const checkExporter = (checks) => {
   });
 };
 
+/** A check on a phone: order and printer, then its status chip and when it was created. */
+const CheckListItem = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  if (!record) return null;
+  return (
+    <Stack direction="row" spacing={1} alignItems="center" justifyContent="space-between" sx={{ minWidth: 0 }}>
+      <Box sx={{ minWidth: 0 }}>
+        <Typography variant="body1" noWrap>
+          {translate('rh.checks.order')} {record.order_id} · {translate(`rh.choices.check_type.${record.type}`, { _: record.type })}
+        </Typography>
+        <Typography variant="body2" color="text.secondary" noWrap data-testid="check-list-printer">
+          {record.printer_name ?? record.printer} · {formatDateTime(record.created_at, locale)}
+        </Typography>
+      </Box>
+      <Box sx={{ flexShrink: 0 }}><StatusChip /></Box>
+    </Stack>
+  );
+};
+
 export const CheckList = () => {
   const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
   return (
@@ -127,12 +156,7 @@ export const CheckList = () => {
       sx={listSx}
     >
       {isSmall ? (
-        <SimpleList
-          primaryText={(r) => `#${r.order_id} · ${r.printer_name ?? r.printer}`}
-          secondaryText={(r) => r.created_at}
-          tertiaryText={(r) => r.status}
-          rowClick="show"
-        />
+        <SimpleList primaryText={() => <CheckListItem />} rowClick="show" />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false}>
           <DataTable.Col source="id" />
@@ -192,22 +216,40 @@ const CheckShowActions = () => (
   </TopToolbar>
 );
 
-const money = (value) => {
-  const n = Number(value);
-  return Number.isFinite(n) ? n.toFixed(2) : value ?? '';
-};
 
 /** The order JSON as a person reads it: items with sums, total, address and client. */
 const OrderDetails = () => {
   const record = useRecordContext();
   const translate = useTranslate();
-  const order = record?.order || {};
+  const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
+  if (!record) return null;
+  const order = record.order || {};
   const items = Array.isArray(order.items) ? order.items : [];
   return (
     <Box data-testid="check-order">
       <Typography variant="h6" gutterBottom>
-        {translate('rh.checks.order')} #{order.id ?? record?.order_id}
+        {translate('rh.checks.order_number', { id: order.id ?? record.order_id })}
       </Typography>
+      {isSmall ? (
+        // A phone: each item as the 80 mm receipt prints it, the name above "2 × price" and the sum.
+        <Box>
+          {items.map((item, index) => (
+            <Box key={index} sx={{ py: 1, borderBottom: 1, borderColor: 'divider' }}>
+              <Typography variant="body2">{item.name}</Typography>
+              <Stack direction="row" justifyContent="space-between" spacing={2}>
+                <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: 'nowrap' }}>
+                  {item.quantity} × {formatMoney(item.unit_price)}
+                </Typography>
+                <Typography variant="body2" sx={{ whiteSpace: 'nowrap' }}>{formatMoney(lineTotal(item))}</Typography>
+              </Stack>
+            </Box>
+          ))}
+          <Stack direction="row" justifyContent="space-between" sx={{ pt: 1, fontWeight: 'bold' }}>
+            <span>{translate('rh.checks.total')}</span>
+            <span data-testid="check-total" style={{ whiteSpace: 'nowrap' }}>{formatMoney(orderTotal(order))}</span>
+          </Stack>
+        </Box>
+      ) : (
       <Box sx={{ overflowX: 'auto' }}>
         <Table size="small">
           <TableHead>
@@ -223,17 +265,20 @@ const OrderDetails = () => {
               <TableRow key={index}>
                 <TableCell>{item.name}</TableCell>
                 <TableCell align="right">{item.quantity}</TableCell>
-                <TableCell align="right">{money(item.unit_price)}</TableCell>
-                <TableCell align="right">{money(Number(item.unit_price) * Number(item.quantity))}</TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatMoney(item.unit_price)}</TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{formatMoney(lineTotal(item))}</TableCell>
               </TableRow>
             ))}
             <TableRow>
               <TableCell colSpan={3} sx={{ fontWeight: 'bold' }}>{translate('rh.checks.total')}</TableCell>
-              <TableCell align="right" sx={{ fontWeight: 'bold' }}>{money(order.price)}</TableCell>
+              <TableCell align="right" sx={{ fontWeight: 'bold', whiteSpace: 'nowrap' }} data-testid="check-total">
+                {formatMoney(orderTotal(order))}
+              </TableCell>
             </TableRow>
           </TableBody>
         </Table>
       </Box>
+      )}
       <Stack spacing={1} sx={{ mt: 2 }}>
         <Typography variant="body2">
           <b>{translate('rh.checks.address')}:</b> {order.address || '—'}
@@ -365,5 +410,5 @@ export const checks = {
   list: CheckList,
   show: CheckShow,
   icon: ReceiptIcon,
-  recordRepresentation: (record) => `#${record.id} (${record.order_id})`,
+  recordRepresentation: (record) => `${record.id}`,
 };

@@ -1,3 +1,4 @@
+import { cards } from './cards';
 import { checks } from './checks';
 import { printers } from './printers';
 
@@ -7,5 +8,5 @@ export default {
     { ...printers, permissions: { read: 'printing:printers:read', write: 'printing:printers:write' } },
     { ...checks, permissions: { read: 'printing:checks:read', write: 'printing:checks:write' } },
   ],
-  cards: [],
+  cards,
 };

@@ -19,12 +19,14 @@ import {
   SelectField,
   SelectInput,
   SimpleForm,
+  SearchInput,
   SimpleList,
   TextField,
   TextInput,
   Toolbar,
   TopToolbar,
   required,
+  useLocaleState,
   useRecordContext,
   useTranslate,
 } from 'react-admin';
@@ -33,20 +35,37 @@ import {
   DeactivateButton,
   ListActions,
   checkTypeChoices,
+  formatDateTime,
   listSx,
   useRecordAction,
 } from '../common';
 
 const printerFilters = [
+  <SearchInput key="q" source="q" alwaysOn />,
   <NumberInput key="point_id" source="point_id" alwaysOn />,
   <SelectInput key="check_type" source="check_type" choices={checkTypeChoices} alwaysOn />,
   <NullableBooleanInput key="is_active" source="is_active" alwaysOn />,
+  <NumberInput key="silent_for" source="silent_for" min={1} step={1} />,
 ];
 
 const monospace = { fontFamily: 'monospace', wordBreak: 'break-all' };
 
+/** A printer's point, check type and last poll, on a phone. */
+const PrinterSecondary = ({ record }) => {
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  return (
+    <>
+      {translate('resources.printers.fields.point_id')} {record.point_id} ·{' '}
+      {translate(`rh.choices.check_type.${record.check_type}`, { _: record.check_type })} ·{' '}
+      {translate('resources.printers.fields.last_seen_at')}: {formatDateTime(record.last_seen_at, locale)}
+    </>
+  );
+};
+
 export const PrinterList = () => {
   const isSmall = useMediaQuery((theme) => theme.breakpoints.down('sm'));
+  const translate = useTranslate();
   return (
     <List
       filters={printerFilters}
@@ -58,8 +77,10 @@ export const PrinterList = () => {
       {isSmall ? (
         <SimpleList
           primaryText={(r) => r.name}
-          secondaryText={(r) => `#${r.point_id} · ${r.check_type}`}
-          tertiaryText={(r) => (r.is_active ? '' : '✕')}
+          secondaryText={(r) => (
+            <PrinterSecondary record={r} />
+          )}
+          tertiaryText={(r) => (r.is_active ? '' : translate('rh.choices.active.false'))}
           rowClick="edit"
         />
       ) : (
@@ -124,6 +145,11 @@ const PrinterFormFields = () => (
     <SelectInput source="check_type" choices={checkTypeChoices} validate={required()} />
     <NumberInput source="point_id" validate={required()} step={1} />
     <BooleanInput source="is_active" />
+    <TextInput
+      source="time_zone"
+      helperText="rh.printers.time_zone_help"
+      parse={(v) => (v === '' ? null : v)}
+    />
   </>
 );
 
