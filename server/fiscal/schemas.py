@@ -90,7 +90,7 @@ class ReceiptSchema(Schema):
     callback_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
                               validate=validate.Length(max=1000))
 
-    @validates_schema(skip_on_field_errors=False)
+    @validates_schema(skip_on_field_errors=True)
     def check_rules(self, data, **kwargs):
         errors = {}
         if not data.get("email") and not data.get("phone_number"):
