@@ -105,6 +105,20 @@ class ReceiptHandler(BaseHandler):
             self.write_json(service.receipt_report(receipt))
 
 
+SVG = {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "The receipt's QR code"}
+
+
+class ReceiptQrHandler(BaseHandler):
+    @api(READ_RECEIPTS, refuses={409: service.NotRegistered}, tags=["fiscal"],
+         summary="The receipt's QR code as an SVG image (once registered)", responses={200: SVG})
+    async def get(self, group_id, receipt_id):
+        receipt = await run_db(service.find_receipt, int(group_id), int(receipt_id))
+        if receipt is None:
+            raise ApiError(404, messages.NO_SUCH_RECEIPT)
+        self.set_header("Content-Type", "image/svg+xml")
+        self.finish(service.qr_svg(receipt))
+
+
 class ShiftOpenHandler(BaseHandler):
     @api(SHIFTS, refuses={409: (service.DeviceNotRunning, service.ShiftAlreadyOpen)}, tags=["fiscal"],
          summary="Open a shift", responses={200: ShiftReportSchema})
@@ -259,6 +273,7 @@ ADMIN_GROUP = r"/api/v1/service-groups/(?P<group_id>\d{1,18})"
 routes = [
     (GROUP + r"/receipts/?", ReceiptsHandler),
     (GROUP + r"/receipts/(?P<receipt_id>\d{1,18})/?", ReceiptHandler),
+    (GROUP + r"/receipts/(?P<receipt_id>\d{1,18})/qr", ReceiptQrHandler),
     (GROUP + r"/shift/open", ShiftOpenHandler),
     (GROUP + r"/shift/close", ShiftCloseHandler),
     (GROUP + r"/shift", ShiftHandler),

@@ -16,3 +16,4 @@ CORRECTION_REQUIRED = "Обязательно для чека коррекции
 BAD_DATE = "Дата в формате дд.мм.гггг"
 UNKNOWN_USERS = "Нет таких пользователей: {ids}"
 DRIVER_FAILED = "Ошибка кассы: {error}"
+NOT_REGISTERED = "Чек ещё не зарегистрирован: QR-кода нет"

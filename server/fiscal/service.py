@@ -56,6 +56,10 @@ class IdempotencyConflict(FiscalError):
     message = messages.IDEMPOTENCY_CONFLICT
 
 
+class NotRegistered(FiscalError):
+    message = messages.NOT_REGISTERED
+
+
 class Invalid(Exception):
     """Bad input the schemas alone cannot see (the device's tax systems, a model's config): a 400 with
     `details` naming the fields."""
@@ -359,6 +363,20 @@ def qr_string(receipt: FiscalReceipt) -> str | None:
     fn = (receipt.registration or {}).get("fn_serial")
     return (f"t={moment}&s={receipt.commodities_total_cost:.2f}&fn={fn}&i={receipt.receipt_num}"
             f"&fp={receipt.fiscal_sign}&n={QR_OPERATION[receipt.receipt_type]}")
+
+
+def qr_svg(receipt: FiscalReceipt) -> bytes:
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    text = qr_string(receipt)
+    if text is None:
+        raise NotRegistered()
+    out = io.BytesIO()
+    qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return out.getvalue()
 
 
 def receipt_report(receipt: FiscalReceipt) -> dict:

@@ -38,6 +38,9 @@ def test_the_seeds_example_is_registered_with_every_field_of_the_seeds_report(ca
     assert report["tax_system"] == 1 and report["error"] is None
     moment = dt.datetime.fromisoformat(report["registration_datetime"]).strftime("%Y%m%dT%H%M")
     assert report["qr"] == (f"t={moment}&s=200.00&fn={report['fn_serial']}&i=1&fp={report['fiscal_sign']}&n=1")
+    image = cashier.get(f"{receipts_url(group)}{report['id']}/qr")
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in image.content
 
 
 def test_wait_answers_as_soon_as_the_receipt_is_registered(cashier, group):
@@ -119,6 +122,7 @@ def test_a_driver_error_sets_error_with_its_text_and_takes_no_number(api, cashie
     report = wait_done(cashier, cashier.post(receipts_url(group), json=receipt_body()).json()["location"])
     assert report["state"] == "error" and "Нет бумаги" in report["error"] and report["receipt_num"] is None
     assert report["qr"] is None
+    assert cashier.get(f"{receipts_url(group)}{report['id']}/qr").status_code == 409
 
 
 def test_a_receipt_is_read_only_through_its_own_group(api, cashier, group):
