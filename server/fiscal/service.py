@@ -310,36 +310,49 @@ def finish_with_error(receipt_id: int, text: str) -> None:
     events.publish(topic(receipt_id))
 
 
+DRAIN_BATCH = 200
+
+
 def register_receipt(receipt_id: int) -> str | None:
-    """Register an `in_process` receipt on its device, under the device's row lock: the state is read
-    again under the lock, so a task run twice (a worker died after committing) registers it once. The
-    counters, the shift and the receipt's fiscal data commit together. Answers the receipt's state."""
+    """Register an `in_process` receipt on its device, under the device's row lock, together with every
+    other receipt of the device still `in_process` (oldest first, up to DRAIN_BATCH): their tasks then
+    find them done. States are read again under the lock, so a task run twice (a worker died after
+    committing) registers nothing twice. The counters, the shift and the receipts' fiscal data commit
+    together. Answers the receipt's state."""
     receipt = FiscalReceipt.get_or_none(FiscalReceipt.id == receipt_id)
     if receipt is None or receipt.state != "in_process":
         return None if receipt is None else receipt.state
     with database.atomic():
         device = locked_device(receipt.group_id)
-        receipt = FiscalReceipt.get(FiscalReceipt.id == receipt_id)
-        if receipt.state != "in_process":
-            return receipt.state
-        receipt.attempts += 1
-        if device.state != "running":
-            receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
+        pending = list(FiscalReceipt.select().where(FiscalReceipt.device == device.id,
+                                                    FiscalReceipt.state == "in_process")
+                       .order_by(FiscalReceipt.id).limit(DRAIN_BATCH))
+        driver = driver_for(device)
+        for each in pending:
+            register_one(device, driver, each)
+    for each in pending:
+        events.publish(topic(each.id))
+    done = next((each for each in pending if each.id == receipt_id), None)
+    return done.state if done is not None else FiscalReceipt.get_by_id(receipt_id).state
+
+
+def register_one(device: CashRegister, driver: Driver, receipt: FiscalReceipt) -> None:
+    receipt.attempts += 1
+    if device.state != "running":
+        receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
+    else:
+        try:
+            with database.atomic():  # a savepoint: a driver's failure leaves no half-counted document
+                data = driver.register(receipt)
+        except ShiftExpired:
+            receipt.state, receipt.error = "error", messages.SHIFT_EXPIRED
+        except DriverError as error:
+            receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=error)[:2000]
         else:
-            try:
-                with database.atomic():  # a savepoint: a driver's failure leaves no half-counted document
-                    data = driver_for(device).register(receipt)
-            except ShiftExpired:
-                receipt.state, receipt.error = "error", messages.SHIFT_EXPIRED
-            except DriverError as error:
-                receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=error)[:2000]
-            else:
-                for name, value in data.items():
-                    setattr(receipt, name, value)
-                receipt.state, receipt.error = "success", None
-        receipt.save()
-    events.publish(topic(receipt_id))
-    return receipt.state
+            for name, value in data.items():
+                setattr(receipt, name, value)
+            receipt.state, receipt.error = "success", None
+    receipt.save()
 
 
 def unfinished_receipts() -> list[int]:
