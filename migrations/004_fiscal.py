@@ -85,6 +85,8 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         mistaken_receipt_number = pw.CharField(max_length=16, null=True)
         correction_data = pw.TextField(null=True)
         callback_url = pw.CharField(max_length=1000, null=True)
+        callback_state = pw.CharField(max_length=12, null=True)
+        callback_attempts = pw.TextField()
         state = pw.CharField(max_length=12, default="in_process", index=True)
         error = pw.TextField(null=True)
         attempts = pw.IntegerField(default=0)

@@ -74,6 +74,8 @@ class FiscalReceipt(BaseModel):
     mistaken_receipt_number = peewee.CharField(max_length=16, null=True)
     correction_data = JSONField(null=True)
     callback_url = peewee.CharField(max_length=1000, null=True)
+    callback_state = peewee.CharField(max_length=12, null=True)  # pending | delivered | failed
+    callback_attempts = JSONField(default=list)  # [{"at", "status", "error"}] of each delivery attempt
     state = peewee.CharField(max_length=12, default="in_process", index=True)
     error = peewee.TextField(null=True)
     attempts = peewee.IntegerField(default=0)

@@ -187,6 +187,8 @@ class ReceiptReportSchema(Schema):
     qr = fields.String(allow_none=True, metadata={
         "example": "t=20201022T1443&s=200.00&fn=9999078900000001&i=1&fp=89198483&n=1"})
     callback_url = fields.String(allow_none=True)
+    callback_state = fields.String(allow_none=True, metadata={"description": "pending, delivered or failed"})
+    callback_attempts = fields.List(fields.Dict(), metadata={"description": "Each delivery attempt: at, status, error"})
     created_at = fields.String()
 
 

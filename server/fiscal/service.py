@@ -13,6 +13,7 @@ from server.accounts.models import User
 from server.db import database, is_sqlite, json_default
 from server.events import events
 from server.fiscal import messages
+from server.fiscal.callbacks import queue_callbacks
 from server.fiscal.drivers import DRIVERS, Driver, DriverError, ShiftExpired, driver_for, shift_expired
 from server.fiscal.models import CashRegister, FiscalReceipt, GroupAccess, ServiceGroup, Shift
 from server.fiscal.schemas import commodities_total, line_total
@@ -308,6 +309,7 @@ def finish_with_error(receipt_id: int, text: str) -> None:
     FiscalReceipt.update(state="error", error=text[:2000]).where(
         FiscalReceipt.id == receipt_id, FiscalReceipt.state == "in_process").execute()
     events.publish(topic(receipt_id))
+    queue_callbacks([receipt_id])
 
 
 DRAIN_BATCH = 200
@@ -332,6 +334,7 @@ def register_receipt(receipt_id: int) -> str | None:
             register_one(device, driver, each)
     for each in pending:
         events.publish(topic(each.id))
+    queue_callbacks([each.id for each in pending if each.callback_url])
     done = next((each for each in pending if each.id == receipt_id), None)
     return done.state if done is not None else FiscalReceipt.get_by_id(receipt_id).state
 
@@ -415,7 +418,8 @@ def receipt_report(receipt: FiscalReceipt) -> dict:
         "company_name": registration.get("company_name"), "company_inn": registration.get("company_inn"),
         "operations_address": registration.get("operations_address"),
         "operations_place": registration.get("operations_place"),
-        "qr": qr_string(receipt), "callback_url": receipt.callback_url, "created_at": receipt.created_at.isoformat(),
+        "qr": qr_string(receipt), "callback_url": receipt.callback_url,
+        "callback_state": receipt.callback_state, "callback_attempts": receipt.callback_attempts or [], "created_at": receipt.created_at.isoformat(),
     }
 
 

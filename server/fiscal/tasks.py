@@ -3,6 +3,7 @@ import logging
 
 import peewee
 
+from server.fiscal.callbacks import CALLBACK_TASK, deliver, retry_delay
 from server.fiscal.service import REGISTER_TASK, finish_with_error, register_receipt
 from server.worker import DatabaseTask, celery_app
 
@@ -24,3 +25,11 @@ def register_receipt_task(self, receipt_id: int):
             finish_with_error(receipt_id, f"Ошибка базы данных: {failure}")
             return "error"
         raise self.retry(countdown=0.2 * 2 ** self.request.retries) from failure
+
+
+@celery_app.task(name=CALLBACK_TASK, bind=True, base=DatabaseTask, max_retries=None)
+def deliver_callback_task(self, receipt_id: int):
+    """POST the receipt's report to its callback_url; a failure is tried again after
+    FISCAL_CALLBACK_BACKOFF * 2^(n-1) s, up to FISCAL_CALLBACK_ATTEMPTS attempts."""
+    if deliver(receipt_id) is False:
+        raise self.retry(countdown=retry_delay(receipt_id))
