@@ -6,6 +6,7 @@ from apispec.ext.marshmallow import OpenAPIConverter
 
 from server import messages as common_messages
 from server.auth import Needs, authenticate_user
+from server.cache import ExpiringCache, Following
 from server.db import run_db
 from server.events import events
 from server.fiscal import messages, service
@@ -20,6 +21,7 @@ from server.http import ApiError, BaseHandler, api
 from server.settings import settings
 
 IDEMPOTENCY_KEY_MAX = 128
+access_cache = ExpiringCache(service.ACCESS_TOPIC, lifetime=60)
 
 
 def group_member(user, group_id, **_) -> bool:
@@ -32,7 +34,8 @@ def group_member(user, group_id, **_) -> bool:
 
 class GroupNeeds(Needs):
     """`Needs` with the group's scope checked for admins too: an unknown group is 404 for everyone,
-    before the body is read or validated."""
+    before the body is read or validated. Who may use which group is remembered (`access_cache`) until
+    the group's access list changes."""
 
     def __init__(self, permission: str):
         super().__init__(permission, scope=group_member)
@@ -41,7 +44,14 @@ class GroupNeeds(Needs):
         user = await authenticate_user(handler, self.user_schemes)
         if not self.allows(user.role):
             raise ApiError(403, common_messages.FORBIDDEN)
-        if not await run_db(self.scope, user, **path_args):
+        group_id = path_args["group_id"]
+        key = (user.id, user.role, group_id)
+        allowed = access_cache.get(key)
+        if allowed is None:
+            since = access_cache.generation
+            allowed = await run_db(self.scope, user, **path_args)
+            access_cache.put(key, allowed, since, tags=(group_id,))
+        if not allowed:
             raise ApiError(403, common_messages.NO_ACCESS_TO_RECORD)
         return user
 
@@ -265,7 +275,7 @@ class RegistrationRecovery:
             await self._requeue
 
 
-background = [RegistrationRecovery()]
+background = [Following(access_cache), RegistrationRecovery()]
 
 GROUP = r"/service_groups/(?P<group_id>\d{1,18})"
 ADMIN_GROUP = r"/api/v1/service-groups/(?P<group_id>\d{1,18})"

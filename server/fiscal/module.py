@@ -19,4 +19,5 @@ module = Module(
     background=handlers.background,
     tasks="server.fiscal.tasks",
     fixtures={"fiscal.ServiceGroup": models.ServiceGroup},
+    reset=handlers.access_cache.invalidate,
 )

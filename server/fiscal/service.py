@@ -70,6 +70,9 @@ class Invalid(Exception):
         self.details = details
 
 
+ACCESS_TOPIC = "fiscal-access"  # `fiscal-access:<group id>`: the group's access list changed
+
+
 def topic(receipt_id: int) -> str:
     return f"fiscal:receipt:{receipt_id}"
 
@@ -121,6 +124,7 @@ def save_group(group: ServiceGroup, data: dict) -> ServiceGroup:
 def delete_group(group: ServiceGroup) -> None:
     with database.atomic():
         group.delete_instance(recursive=True)
+    events.publish(f"{ACCESS_TOPIC}:{group.id}")
 
 
 def find_group(group_id: int) -> ServiceGroup | None:
@@ -204,6 +208,7 @@ def set_access(group_id: int, user_ids: list[int]) -> dict:
         GroupAccess.delete().where(GroupAccess.group == group_id).execute()
         if wanted:
             GroupAccess.insert_many([{"group": group_id, "user": i} for i in wanted]).execute()
+    events.publish(f"{ACCESS_TOPIC}:{group_id}")
     return access_of(group_id)
 
 

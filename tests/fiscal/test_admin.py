@@ -1,4 +1,6 @@
 """The admin's REST API: service groups with their devices, access lists, start and stop, models."""
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from server.accounts.models import User
@@ -99,3 +101,13 @@ def test_shift_open_twice_is_409_and_close_without_a_shift_is_409(cashier, group
     assert cashier.post(base + "/open").status_code == 409
     assert cashier.post(base + "/close").json()["closed_at"]
     assert cashier.post(base + "/close").status_code == 409
+
+
+def test_a_user_taken_off_the_access_list_is_refused_at_once(api, cashier, group):
+    assert cashier.get(receipts_url(group)).status_code == 200
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: cashier.get(receipts_url(group)), range(16)))
+    assert api.put(f"/api/v1/service-groups/{group['id']}/access", json={"user_ids": []}).status_code == 200
+    assert cashier.get(receipts_url(group)).status_code == 403
+    assert cashier.post(receipts_url(group), json=receipt_body()).status_code == 403
+    assert stored_receipts() == 0
