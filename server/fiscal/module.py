@@ -1,4 +1,4 @@
-from server.fiscal import handlers, models
+from server.fiscal import handlers
 from server.modules import Module
 
 GROUP_USERS = ["fiscal:receipts:write", "fiscal:receipts:read", "fiscal:shifts:write", "fiscal:shifts:read"]
@@ -18,6 +18,5 @@ module = Module(
     grants={role: GROUP_USERS for role in ("cashier", "analyst", "accountant", "erp", "pos")},
     background=handlers.background,
     tasks="server.fiscal.tasks",
-    fixtures={"fiscal.ServiceGroup": models.ServiceGroup},
     reset=handlers.access_cache.invalidate,
 )
