@@ -53,7 +53,7 @@ class EmulatorConfigSchema(Schema):
                               metadata={"title": "Адрес расчётов"})
     operations_place = Text(load_default="http://www.sale.ru", min_length=1, max_length=255,
                             metadata={"title": "Место расчётов"})
-    tax_systems = fields.List(tax_system_field(), load_default=lambda: [1],
+    tax_systems = fields.List(tax_system_field(), load_default=lambda: list(TAX_SYSTEMS),
                               validate=validate.Length(min=1, max=6),
                               metadata={"title": "Системы налогообложения", "example": [1, 2]})
     cashier = Text(load_default=None, allow_none=True, max_length=64, metadata={"title": "Кассир"})

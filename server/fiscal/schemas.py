@@ -3,7 +3,7 @@ admin's service groups, access lists and models."""
 import datetime as dt
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from server.fiscal import messages
 from server.fiscal.models import (
@@ -228,7 +228,19 @@ class ServiceGroupSchema(Schema):
     receipt_count = fields.Integer(dump_only=True, metadata={"description": "The device's last document number"})
     shift = fields.Nested(ShiftReportSchema, dump_only=True, allow_none=True)
     user_ids = fields.List(fields.Integer(), dump_only=True)
+    device = fields.Dict(dump_only=True, metadata={"description": "The cash register: id, model, config, state, error"})
     created_at = fields.DateTime(dump_only=True)
+
+    @pre_load
+    def device_fields(self, data, **kwargs):
+        """The device's model and config may also come nested: {"name", "device": {"model", "config"}}."""
+        if isinstance(data, dict) and isinstance(data.get("device"), dict):
+            data = {**data}
+            device = data.pop("device")
+            for name in ("model", "config"):
+                if name in device:
+                    data.setdefault(name, device[name])
+        return data
 
 
 ServiceGroupUpdateSchema = edit_schema(ServiceGroupSchema)
@@ -241,6 +253,14 @@ class ServiceGroupListQuery(ListQuery):
 
 class AccessSchema(Schema):
     user_ids = fields.List(Int(minimum=1), required=True, validate=validate.Length(max=10000))
+
+    @pre_load
+    def users_alias(self, data, **kwargs):
+        """`{"users": [ids]}` is taken too."""
+        if isinstance(data, dict) and "users" in data and "user_ids" not in data:
+            data = {**data}
+            data["user_ids"] = data.pop("users")
+        return data
 
 
 class AccessUserSchema(Schema):

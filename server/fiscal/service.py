@@ -168,6 +168,8 @@ def group_view(group: ServiceGroup) -> dict:
         "id": group.id, "name": group.name, "created_at": group.created_at, "model": device.model,
         "config": device.config, "state": device.state, "error": device.error, "device_id": device.id,
         "receipt_count": device.last_receipt_num,
+        "device": {"id": device.id, "model": device.model, "config": device.config, "state": device.state,
+                   "error": device.error},
         "shift": shift_report(driver_for(device).current_shift()),
         "user_ids": [a.user_id for a in GroupAccess.select(GroupAccess.user).where(GroupAccess.group == group.id)
                      .order_by(GroupAccess.user)],

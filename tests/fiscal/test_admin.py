@@ -63,7 +63,7 @@ def test_the_access_list_is_read_and_replaced(api, group):
 
 GROUP_ENDPOINTS = [
     ("post", "/receipts/"), ("get", "/receipts/"), ("get", "/receipts/1"), ("get", "/shift"),
-    ("post", "/shift/open"), ("post", "/shift/close"),
+    ("post", "/shift/open"), ("post", "/shift/close"), ("get", "/receipts/1/qr"),
 ]
 
 
@@ -111,3 +111,14 @@ def test_a_user_taken_off_the_access_list_is_refused_at_once(api, cashier, group
     assert cashier.get(receipts_url(group)).status_code == 403
     assert cashier.post(receipts_url(group), json=receipt_body()).status_code == 403
     assert stored_receipts() == 0
+
+
+def test_the_device_may_come_nested_and_the_access_list_as_users(api):
+    created = api.post("/api/v1/service-groups", json={"name": "Вложенная", "device": {
+        "model": "emulator", "config": {"fn_serial": "1111222233334444"}}})
+    assert created.status_code == 201, created.text
+    group = created.json()
+    assert group["device"]["model"] == "emulator" and group["device"]["config"]["fn_serial"] == "1111222233334444"
+    user = User.get(User.username == "cashier")
+    answer = api.put(f"/api/v1/service-groups/{group['id']}/access", json={"users": [user.id]})
+    assert answer.status_code == 200 and answer.json()["user_ids"] == [user.id]
