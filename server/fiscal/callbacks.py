@@ -15,6 +15,8 @@ TIMEOUT = 10
 
 
 def queue_callbacks(receipt_ids: list[int]) -> None:
+    if not receipt_ids:
+        return
     ids = [r.id for r in FiscalReceipt.select(FiscalReceipt.id).where(
         FiscalReceipt.id.in_(receipt_ids), FiscalReceipt.callback_url.is_null(False),
         FiscalReceipt.state != "in_process", FiscalReceipt.callback_state.is_null())]

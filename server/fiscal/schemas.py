@@ -15,6 +15,7 @@ from server.schemas import (
 )
 
 KOPECK = Decimal("0.01")
+MAX_TOTAL = Decimal("9999999999.99")  # a receipt's total, as any one amount
 
 
 def one_of(choices, **kwargs) -> Int:
@@ -102,7 +103,9 @@ class ReceiptSchema(Schema):
                 if data.get(name) is None:
                     errors[name] = [messages.CORRECTION_REQUIRED]
         products, payments = data.get("products"), data.get("payments")
-        if products and payments:
+        if products and commodities_total(products) > MAX_TOTAL:
+            errors["products"] = [f"Сумма чека не может превышать {MAX_TOTAL}"]
+        elif products and payments:
             total = commodities_total(products)
             paid = sum((p["payment_sum"] for p in payments), Decimal(0))
             cash = sum((p["payment_sum"] for p in payments if p["payment_type_int"] == 0), Decimal(0))

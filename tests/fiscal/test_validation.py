@@ -38,6 +38,7 @@ CASES = [
     ("quantity negative", {"products": [product(quantity=-1)]}, "products.0.quantity"),
     ("quantity NaN", {"products": [product(quantity="NaN")]}, "products.0.quantity"),
     ("product field missing", {"products": [{"name": "x"}]}, "products.0.price"),
+    ("total too big", {"products": [product(price="9999999999.99", quantity=100000)]}, "products"),
     ("no payments", {"payments": []}, "payments"),
     ("payment_type_int 3", {"payments": [{"payment_type_int": 3, "payment_sum": 200}]},
      "payments.0.payment_type_int"),
