@@ -68,3 +68,13 @@ def wait_done(session, location_or_path: str) -> dict:
 
 def stored_receipts() -> int:
     return FiscalReceipt.select().count()
+
+
+@pytest.fixture(autouse=True)
+def background_done(db):
+    """Each test ends when the worker has finished its receipts and callbacks: a registration still
+    running would hold its locks against the next test's TRUNCATE."""
+    yield
+    busy = (FiscalReceipt.state == "in_process") | (FiscalReceipt.callback_state == "pending")
+    wait_until(lambda: not FiscalReceipt.select().where(busy).exists(), timeout=60,
+               message="the worker to finish the test's receipts")
