@@ -67,8 +67,13 @@ class Int(fields.Integer):
         super().__init__(validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
     def _validated(self, value):
-        if isinstance(value, numbers.Number) and not isinstance(value, bool) and value != int(value):
-            raise self.make_error("invalid")
+        if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            try:
+                fraction = value != int(value)
+            except (OverflowError, ValueError):  # inf (a JSON 1e999 arrives as Decimal("Infinity")), NaN
+                raise self.make_error("invalid") from None
+            if fraction:
+                raise self.make_error("invalid")
         return super()._validated(value)
 
 
@@ -101,6 +106,19 @@ class Money(fields.Decimal):
         if sent.is_finite():
             self.bounds(sent)
         return super()._validated(value)
+
+
+class Quantity(fields.Decimal):
+    """A positive quantity with up to `places` decimals, kept as written: "2", "0.5" (not "2.000");
+    never infinite or NaN."""
+
+    def __init__(self, *, places: int = 3, maximum: int = 100000, **kwargs):
+        super().__init__(places=places, as_string=True,
+                         validate=validate.Range(min=0, max=maximum, min_inclusive=False), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return number.quantize(decimal.Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
 class ErrorSchema(Schema):

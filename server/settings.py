@@ -51,6 +51,9 @@ class Settings:
     http_body_timeout: float = 30.0
     trusted_proxies: tuple = ()
     log_level: str = "INFO"
+    fiscal_callback_secret: str = ""
+    fiscal_callback_attempts: int = 5
+    fiscal_callback_backoff: float = 1.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -87,6 +90,9 @@ class Settings:
             http_body_timeout=float(_env("HTTP_BODY_TIMEOUT", str(defaults.http_body_timeout))),
             trusted_proxies=tuple(a.strip() for a in _env("TRUSTED_PROXIES").split(",") if a.strip()),
             log_level=_env("LOG_LEVEL", defaults.log_level),
+            fiscal_callback_secret=_env("FISCAL_CALLBACK_SECRET"),
+            fiscal_callback_attempts=int(_env("FISCAL_CALLBACK_ATTEMPTS", str(defaults.fiscal_callback_attempts))),
+            fiscal_callback_backoff=float(_env("FISCAL_CALLBACK_BACKOFF", str(defaults.fiscal_callback_backoff))),
         )
 
     @property

@@ -1,0 +1,486 @@
+"""Fiscal logic: service groups and their devices, access lists, receipts (accepted here, registered by
+a task under the device's row lock), shifts and reports. No Tornado here."""
+import hashlib
+import json
+import logging
+import secrets
+from decimal import Decimal
+
+import marshmallow
+import peewee
+
+from server.accounts.models import User
+from server.db import database, is_sqlite, json_default
+from server.events import events
+from server.fiscal import messages
+from server.fiscal.callbacks import queue_callbacks
+from server.fiscal.drivers import DRIVERS, Driver, DriverError, ShiftExpired, driver_for, shift_expired
+from server.fiscal.models import CashRegister, FiscalReceipt, GroupAccess, ServiceGroup, Shift
+from server.fiscal.schemas import commodities_total, line_total
+from server.worker import QueueUnavailable, enqueue
+
+log = logging.getLogger("server.fiscal")
+
+REGISTER_TASK = "fiscal.register_receipt"
+# FFD tag 1054 ("n" of the receipt's QR code): 1 sell, 2 sell refund, 3 purchase, 4 purchase refund.
+QR_OPERATION = {1: 1, 2: 2, 7: 1, 8: 2, 4: 3, 5: 4, 9: 3, 10: 4}
+
+
+class FiscalError(Exception):
+    message = ""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+
+
+class NoSuchGroup(FiscalError):
+    message = messages.NO_SUCH_GROUP
+
+
+class DeviceNotRunning(FiscalError):
+    message = messages.DEVICE_NOT_RUNNING
+
+
+class ShiftExpiredRefusal(FiscalError):
+    message = messages.SHIFT_EXPIRED
+
+
+class ShiftAlreadyOpen(FiscalError):
+    message = messages.SHIFT_ALREADY_OPEN
+
+
+class ShiftNotOpen(FiscalError):
+    message = messages.SHIFT_NOT_OPEN
+
+
+class IdempotencyConflict(FiscalError):
+    message = messages.IDEMPOTENCY_CONFLICT
+
+
+class NotRegistered(FiscalError):
+    message = messages.NOT_REGISTERED
+
+
+class Invalid(Exception):
+    """Bad input the schemas alone cannot see (the device's tax systems, a model's config): a 400 with
+    `details` naming the fields."""
+
+    def __init__(self, message: str, details: dict):
+        super().__init__(message)
+        self.details = details
+
+
+ACCESS_TOPIC = "fiscal-access"  # `fiscal-access:<group id>`: the group's access list changed
+
+
+def topic(receipt_id: int) -> str:
+    return f"fiscal:receipt:{receipt_id}"
+
+
+# Service groups, devices and access.
+
+def validate_config(model: str, config: dict) -> dict:
+    driver = DRIVERS.get(model)
+    if driver is None:
+        raise Invalid(messages.NO_SUCH_MODEL, {"model": [messages.NO_SUCH_MODEL]})
+    try:
+        return driver.config_schema().load(config or {})
+    except marshmallow.ValidationError as error:
+        raise Invalid("Некорректная конфигурация кассы", flat(error.messages, "config")) from None
+
+
+def flat(errors, prefix: str) -> dict:
+    """marshmallow's nested messages as {"config.tax_systems.0": [...]}."""
+    if not isinstance(errors, dict):
+        return {prefix: errors if isinstance(errors, list) else [errors]}
+    found = {}
+    for key, value in errors.items():
+        found.update(flat(value, prefix if key == "_schema" else f"{prefix}.{key}"))
+    return found
+
+
+def create_group(data: dict) -> ServiceGroup:
+    config = validate_config(data["model"], data.get("config") or {})
+    with database.atomic():
+        group = ServiceGroup.create(name=data["name"])
+        CashRegister.create(group=group, model=data["model"], config=config, secret=secrets.token_hex(32))
+    return group
+
+
+def save_group(group: ServiceGroup, data: dict) -> ServiceGroup:
+    with database.atomic():
+        device = locked_device(group.id)
+        if "model" in data or "config" in data:
+            model = data.get("model", device.model)
+            base = device.config if model == device.model and "config" not in data else {}
+            device.model, device.config = model, validate_config(model, data.get("config", base))
+            device.save()
+        if "name" in data:
+            group.name = data["name"]
+            group.save()
+    return group
+
+
+def delete_group(group: ServiceGroup) -> None:
+    with database.atomic():
+        group.delete_instance(recursive=True)
+    events.publish(f"{ACCESS_TOPIC}:{group.id}")
+
+
+def find_group(group_id: int) -> ServiceGroup | None:
+    return ServiceGroup.get_or_none(ServiceGroup.id == group_id)
+
+
+def group_member(user: User, group_id: int) -> bool:
+    """Whether `user` may use the group's services: an admin, or a user on its access list. Raises
+    NoSuchGroup for a group that does not exist (for anyone)."""
+    if not ServiceGroup.select().where(ServiceGroup.id == group_id).exists():
+        raise NoSuchGroup()
+    if user.role == "admin":
+        return True
+    return GroupAccess.select().where(GroupAccess.group == group_id, GroupAccess.user == user.id).exists()
+
+
+def device_of(group_id: int) -> CashRegister:
+    return CashRegister.get(CashRegister.group == group_id)
+
+
+def locked_device(group_id: int) -> CashRegister:
+    """The group's device row, locked until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite's write transaction, begun IMMEDIATE, already holds the database's one write lock)."""
+    query = CashRegister.select().where(CashRegister.group == group_id)
+    if not is_sqlite():
+        query = query.for_update()
+    return query.get()
+
+
+def shift_report(shift: Shift | None) -> dict | None:
+    if shift is None:
+        return None
+    return {"number": shift.number, "opened_at": shift.opened_at, "closed_at": shift.closed_at,
+            "is_open": shift.closed_at is None, "expired": shift.closed_at is None and shift_expired(shift),
+            "receipts_count": shift.receipts_count, "totals": shift.totals or {"by_type": {}, "by_payment": {}}}
+
+
+def group_view(group: ServiceGroup) -> dict:
+    device = device_of(group.id)
+    return {
+        "id": group.id, "name": group.name, "created_at": group.created_at, "model": device.model,
+        "config": device.config, "state": device.state, "error": device.error, "device_id": device.id,
+        "receipt_count": device.last_receipt_num,
+        "device": {"id": device.id, "model": device.model, "config": device.config, "state": device.state,
+                   "error": device.error},
+        "shift": shift_report(driver_for(device).current_shift()),
+        "user_ids": [a.user_id for a in GroupAccess.select(GroupAccess.user).where(GroupAccess.group == group.id)
+                     .order_by(GroupAccess.user)],
+    }
+
+
+def groups_query(params: dict):
+    query = ServiceGroup.select()
+    if params.get("search"):
+        query = query.where(ServiceGroup.name.contains(params["search"]))
+    return query
+
+
+def groups_page(params: dict) -> tuple[list[dict], int]:
+    from server.db import paginate
+
+    rows, total = paginate(groups_query(params), params)
+    return [group_view(group) for group in rows], total
+
+
+def access_of(group_id: int) -> dict:
+    users = list(User.select().join(GroupAccess, on=(GroupAccess.user == User.id))
+                 .where(GroupAccess.group == group_id).order_by(User.id))
+    return {"user_ids": [u.id for u in users],
+            "users": [{"id": u.id, "username": u.username, "full_name": u.full_name, "role": u.role}
+                      for u in users]}
+
+
+def set_access(group_id: int, user_ids: list[int]) -> dict:
+    wanted = sorted(set(user_ids))
+    with database.atomic():
+        locked_device(group_id)  # one replacement at a time per group
+        found = {u.id for u in User.select(User.id).where(User.id.in_(wanted))} if wanted else set()
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise Invalid(messages.UNKNOWN_USERS.format(ids=missing),
+                          {"user_ids": [messages.UNKNOWN_USERS.format(ids=missing)]})
+        GroupAccess.delete().where(GroupAccess.group == group_id).execute()
+        if wanted:
+            GroupAccess.insert_many([{"group": group_id, "user": i} for i in wanted]).execute()
+    events.publish(f"{ACCESS_TOPIC}:{group_id}")
+    return access_of(group_id)
+
+
+def set_device_running(group_id: int, running: bool) -> CashRegister:
+    with database.atomic():
+        device = locked_device(group_id)
+        driver = driver_for(device)
+        try:
+            driver.start() if running else driver.stop()
+        except DriverError as error:
+            device.state, device.error = "error", str(error)
+        device.save(only=[CashRegister.state, CashRegister.error])
+    return device
+
+
+# Receipts.
+
+def body_hash(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=json_default).encode()).hexdigest()
+
+
+def existing_receipt(group_id: int, key: str | None, order_id: int | None, receipt_type: int):
+    if key is not None:
+        found = FiscalReceipt.get_or_none(FiscalReceipt.group == group_id, FiscalReceipt.idempotency_key == key)
+        if found is not None:
+            return found
+    if order_id is not None:
+        return FiscalReceipt.get_or_none(FiscalReceipt.group == group_id, FiscalReceipt.order_id == order_id,
+                                         FiscalReceipt.receipt_type == receipt_type)
+    return None
+
+
+def same_receipt(receipt: FiscalReceipt, digest: str) -> FiscalReceipt:
+    if receipt.body_hash != digest:
+        raise IdempotencyConflict()
+    return receipt
+
+
+def stored_products(products: list[dict]) -> list[dict]:
+    return [{"name": p["name"], "quantity": str(p["quantity"]), "price": str(p["price"]),
+             "commodity_type_int": p["commodity_type_int"], "payment_state_int": p["payment_state_int"],
+             "quantity_prec": max(0, -Decimal(p["quantity"]).as_tuple().exponent),
+             "quantity_unit": p.get("quantity_unit"), "tax_type_int": p.get("tax_type_int", 6),
+             "sum": str(line_total(p))} for p in products]
+
+
+def accept_receipt(group_id: int, user_id: int | None, body: dict, key: str | None) -> tuple[FiscalReceipt, bool]:
+    """Store a valid receipt `in_process` and queue its registration: (the receipt, True). A repeat (the
+    same idempotency key, or the same order_id and type in the group) with the same body answers the
+    first receipt (False) and registers nothing; with another body, IdempotencyConflict. The unique
+    constraints decide between racing requests."""
+    digest = body_hash(body)
+    found = existing_receipt(group_id, key, body["order_id"], body["receiptType"])
+    if found is not None:
+        return same_receipt(found, digest), False
+    device = device_of(group_id)
+    if device.state != "running":
+        raise DeviceNotRunning()
+    driver = driver_for(device)
+    allowed = driver.tax_systems()
+    tax_system = body["tax_system"] if body["tax_system"] is not None else allowed[0]
+    if tax_system not in allowed:
+        raise Invalid(messages.INVALID_RECEIPT, {"tax_system": [f"{messages.TAX_SYSTEM_NOT_ALLOWED}: {allowed}"]})
+    shift = driver.current_shift()
+    if shift is not None and shift_expired(shift):
+        raise ShiftExpiredRefusal()
+    total = commodities_total(body["products"])
+    paid = sum((p["payment_sum"] for p in body["payments"]), Decimal(0))
+    correction = None
+    if body.get("correction_reason") is not None or body.get("correction_date") is not None:
+        correction = {name: body.get(name) for name in ("correction_reason", "correction_date", "doc_number",
+                                                        "precept")}
+    try:
+        with database.atomic():
+            receipt = FiscalReceipt.create(
+                group=group_id, device=device.id, user=user_id, idempotency_key=key, body_hash=digest,
+                order_id=body["order_id"], receipt_type=body["receiptType"], email=body["email"],
+                phone_number=body["phone_number"], tax_system=tax_system, need_print=body["need_print"],
+                products=stored_products(body["products"]),
+                payments=[{"payment_sum": str(p["payment_sum"]), "payment_type_int": p["payment_type_int"]}
+                          for p in body["payments"]],
+                commodities_total_cost=total, payments_total=paid, change=paid - total,
+                mistaken_receipt_number=body.get("mistaken_receipt_number"), correction_data=correction,
+                callback_url=body.get("callback_url"))
+    except peewee.IntegrityError:
+        found = existing_receipt(group_id, key, body["order_id"], body["receiptType"])
+        if found is None:
+            raise
+        return same_receipt(found, digest), False
+    queue_registration(receipt.id)
+    return receipt, True
+
+
+def queue_registration(receipt_id: int) -> None:
+    try:
+        enqueue(REGISTER_TASK, receipt_id)
+    except QueueUnavailable as error:
+        log.error("receipt %s: its registration could not be queued: %s", receipt_id, error)
+        finish_with_error(receipt_id, f"Очередь задач недоступна: {error}")
+
+
+def finish_with_error(receipt_id: int, text: str) -> None:
+    FiscalReceipt.update(state="error", error=text[:2000]).where(
+        FiscalReceipt.id == receipt_id, FiscalReceipt.state == "in_process").execute()
+    events.publish(topic(receipt_id))
+    queue_callbacks([receipt_id])
+
+
+DRAIN_BATCH = 200
+
+
+def register_receipt(receipt_id: int) -> str | None:
+    """Register an `in_process` receipt on its device, under the device's row lock, together with every
+    other receipt of the device still `in_process` (oldest first, up to DRAIN_BATCH): their tasks then
+    find them done. States are read again under the lock, so a task run twice (a worker died after
+    committing) registers nothing twice. The counters, the shift and the receipts' fiscal data commit
+    together. Answers the receipt's state."""
+    receipt = FiscalReceipt.get_or_none(FiscalReceipt.id == receipt_id)
+    if receipt is None or receipt.state != "in_process":
+        return None if receipt is None else receipt.state
+    with database.atomic():
+        device = locked_device(receipt.group_id)
+        pending = list(FiscalReceipt.select().where(FiscalReceipt.device == device.id,
+                                                    FiscalReceipt.state == "in_process")
+                       .order_by(FiscalReceipt.id).limit(DRAIN_BATCH))
+        driver = driver_for(device)
+        for each in pending:
+            register_one(device, driver, each)
+    for each in pending:
+        events.publish(topic(each.id))
+    queue_callbacks([each.id for each in pending if each.callback_url])
+    done = next((each for each in pending if each.id == receipt_id), None)
+    return done.state if done is not None else FiscalReceipt.get_by_id(receipt_id).state
+
+
+def register_one(device: CashRegister, driver: Driver, receipt: FiscalReceipt) -> None:
+    receipt.attempts += 1
+    if device.state != "running":
+        receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
+    else:
+        try:
+            with database.atomic():  # a savepoint: a driver's failure leaves no half-counted document
+                data = driver.register(receipt)
+        except ShiftExpired:
+            receipt.state, receipt.error = "error", messages.SHIFT_EXPIRED
+        except DriverError as error:
+            receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=error)[:2000]
+        else:
+            for name, value in data.items():
+                setattr(receipt, name, value)
+            receipt.state, receipt.error = "success", None
+    receipt.save()
+
+
+def unfinished_receipts() -> list[int]:
+    """Queue again every receipt still `in_process` (the embedded queue lives in the server's memory);
+    registering is idempotent, so one queued twice is harmless."""
+    ids = [r.id for r in FiscalReceipt.select(FiscalReceipt.id).where(FiscalReceipt.state == "in_process")]
+    for receipt_id in ids:
+        queue_registration(receipt_id)
+    return ids
+
+
+def find_receipt(group_id: int, receipt_id: int) -> FiscalReceipt | None:
+    return FiscalReceipt.get_or_none(FiscalReceipt.id == receipt_id, FiscalReceipt.group == group_id)
+
+
+def qr_string(receipt: FiscalReceipt) -> str | None:
+    """The federal tax service's QR code of the receipt: t=YYYYMMDDTHHMM&s=&fn=&i=&fp=&n=."""
+    if receipt.state != "success":
+        return None
+    moment = receipt.registration_datetime.strftime("%Y%m%dT%H%M")
+    fn = (receipt.registration or {}).get("fn_serial")
+    return (f"t={moment}&s={receipt.commodities_total_cost:.2f}&fn={fn}&i={receipt.receipt_num}"
+            f"&fp={receipt.fiscal_sign}&n={QR_OPERATION[receipt.receipt_type]}")
+
+
+def qr_svg(receipt: FiscalReceipt) -> bytes:
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    text = qr_string(receipt)
+    if text is None:
+        raise NotRegistered()
+    out = io.BytesIO()
+    qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return out.getvalue()
+
+
+def receipt_report(receipt: FiscalReceipt) -> dict:
+    registration = receipt.registration or {}
+    return {
+        "id": receipt.id, "order_id": receipt.order_id, "user_id": receipt.user_id, "service_id": receipt.group_id,
+        "receiptType": receipt.receipt_type, "mistaken_receipt_number": receipt.mistaken_receipt_number,
+        "email": receipt.email, "phone_number": receipt.phone_number, "registrator_id": receipt.device_id,
+        "fiscal_sign": receipt.fiscal_sign,
+        "registration_datetime": receipt.registration_datetime.isoformat() if receipt.registration_datetime else None,
+        "cashier": receipt.cashier, "shift_num": receipt.shift_num, "tax_system": receipt.tax_system,
+        "correction_data": receipt.correction_data, "receipt_in_shift_num": receipt.receipt_in_shift_num,
+        "need_print": receipt.need_print, "receipt_num": receipt.receipt_num,
+        "payments_total": f"{Decimal(receipt.payments_total):.2f}",
+        "commodities_total_cost": f"{Decimal(receipt.commodities_total_cost):.2f}",
+        "change": f"{Decimal(receipt.change):.2f}",
+        "commodities": [{k: v for k, v in p.items() if k != "sum"} for p in receipt.products],
+        "payments": receipt.payments, "state": receipt.state, "error": receipt.error,
+        "registration_number": registration.get("registration_number"),
+        "registrator_serial": registration.get("registrator_serial"), "fn_serial": registration.get("fn_serial"),
+        "ffd_version": registration.get("ffd_version"), "ofd_name": registration.get("ofd_name"),
+        "ffd_inn": registration.get("ofd_inn"), "ofd_inn": registration.get("ofd_inn"),
+        "company_name": registration.get("company_name"), "company_inn": registration.get("company_inn"),
+        "operations_address": registration.get("operations_address"),
+        "operations_place": registration.get("operations_place"),
+        "qr": qr_string(receipt), "callback_url": receipt.callback_url,
+        "callback_state": receipt.callback_state, "callback_attempts": receipt.callback_attempts or [], "created_at": receipt.created_at.isoformat(),
+    }
+
+
+def receipts_query(group_id: int, params: dict):
+    query = FiscalReceipt.select().where(FiscalReceipt.group == group_id)
+    if params.get("state"):
+        query = query.where(FiscalReceipt.state == params["state"])
+    if params.get("receiptType") is not None:
+        query = query.where(FiscalReceipt.receipt_type == params["receiptType"])
+    if params.get("order_id") is not None:
+        query = query.where(FiscalReceipt.order_id == params["order_id"])
+    if params.get("from_") is not None:
+        query = query.where(FiscalReceipt.created_at >= params["from_"])
+    if params.get("to") is not None:
+        query = query.where(FiscalReceipt.created_at < params["to"])
+    return query
+
+
+def receipts_page(group_id: int, params: dict) -> tuple[list[dict], int]:
+    from server.db import paginate
+
+    rows, total = paginate(receipts_query(group_id, params), params)
+    return [receipt_report(r) for r in rows], total
+
+
+# Shifts.
+
+def running_driver(group_id: int) -> Driver:
+    device = locked_device(group_id)
+    if device.state != "running":
+        raise DeviceNotRunning()
+    return driver_for(device)
+
+
+def open_shift(group_id: int) -> dict:
+    with database.atomic():
+        driver = running_driver(group_id)
+        if driver.current_shift() is not None:
+            raise ShiftAlreadyOpen()
+        return shift_report(driver.open_shift())
+
+
+def close_shift(group_id: int) -> dict:
+    """Close the shift: its Z report (counts and totals by receipt type and by payment type)."""
+    with database.atomic():
+        driver = running_driver(group_id)
+        if driver.current_shift() is None:
+            raise ShiftNotOpen()
+        return shift_report(driver.close_shift())
+
+
+def current_shift(group_id: int) -> dict:
+    """The open shift's X report."""
+    shift = driver_for(device_of(group_id)).x_report()
+    if shift is None:
+        raise ShiftNotOpen()
+    return shift_report(shift)

@@ -1,0 +1,35 @@
+"""Fiscal's Celery task: thin and idempotent, it calls the registration logic."""
+import logging
+
+import peewee
+
+from server.fiscal.callbacks import CALLBACK_TASK, deliver, retry_delay
+from server.fiscal.service import REGISTER_TASK, finish_with_error, register_receipt
+from server.worker import DatabaseTask, celery_app
+
+log = logging.getLogger("server.fiscal")
+
+MAX_RETRIES = 5
+
+
+@celery_app.task(name=REGISTER_TASK, bind=True, base=DatabaseTask, max_retries=None)
+def register_receipt_task(self, receipt_id: int):
+    """Register the receipt on its device. Running it again (a worker lost mid-way, a redelivery) is
+    harmless: the receipt's state is read again under the device's row lock. A database failure is
+    retried with backoff; after MAX_RETRIES the receipt is `error` with the reason."""
+    try:
+        return register_receipt(receipt_id)
+    except (peewee.OperationalError, peewee.InterfaceError) as failure:
+        if self.request.retries >= MAX_RETRIES:
+            log.error("receipt %s: giving up: %s", receipt_id, failure)
+            finish_with_error(receipt_id, f"Ошибка базы данных: {failure}")
+            return "error"
+        raise self.retry(countdown=0.2 * 2 ** self.request.retries) from failure
+
+
+@celery_app.task(name=CALLBACK_TASK, bind=True, base=DatabaseTask, max_retries=None)
+def deliver_callback_task(self, receipt_id: int):
+    """POST the receipt's report to its callback_url; a failure is tried again after
+    FISCAL_CALLBACK_BACKOFF * 2^(n-1) s, up to FISCAL_CALLBACK_ATTEMPTS attempts."""
+    if deliver(receipt_id) is False:
+        raise self.retry(countdown=retry_delay(receipt_id))

@@ -1,0 +1,52 @@
+"""Fiscal in the dashboard: create a group with the emulator, give a user access with the picker, start
+it, register a receipt with that user's Basic credentials, see it in the list and open its QR code."""
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORDS
+from tests.e2e.helpers import choose, login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_group_is_made_opened_to_a_cashier_started_and_its_receipt_shown_with_its_qr(
+        page, base_url, admin_credentials):
+    login(page, *admin_credentials)
+    page.goto("/admin/service-groups")
+    page.click('a[href="/admin/service-groups/create"]')
+    page.fill("input[name=name]", "Магазин e2e")
+    choose(page, "model", "emulator")
+    expect(page.locator('input[name="config.fn_serial"]')).to_have_value("9999078900000001")
+    page.click("button[type=submit]")
+
+    card = page.locator('[data-name="Магазин e2e"]')
+    expect(card).to_be_visible()
+    expect(card.locator("[data-testid=device-state]")).to_have_attribute("data-state", "stopped")
+    card.locator("[data-testid=access-open]").click()
+    page.locator('[data-testid=access-denied] [data-username=cashier]').click()
+    page.click("[data-testid=access-allow]")
+    expect(page.locator('[data-testid=access-allowed] [data-username=cashier]')).to_be_visible()
+    page.click("[data-testid=access-save]")
+    expect(page.locator('[data-testid=access-allowed]')).to_have_count(0)
+    card.locator("[data-testid=device-start]").click()
+    expect(card.locator("[data-testid=device-state]")).to_have_attribute("data-state", "running")
+    screenshot(page, "fiscal-01-groups")
+
+    group_id = card.get_attribute("data-testid").split("-")[1]
+    body = {"email": "e2e@mail.ru", "receiptType": 1,
+            "products": [{"name": "Товар", "payment_state_int": 1, "price": 100, "commodity_type_int": 1,
+                          "quantity": 2}],
+            "payments": [{"payment_type_int": 1, "payment_sum": 200}]}
+    answer = requests.post(f"{base_url}/service_groups/{group_id}/receipts/", json=body,
+                           auth=("cashier", PASSWORDS["cashier"]), timeout=30)
+    assert answer.status_code == 200, answer.text
+    requests.get(answer.json()["location"], params={"wait": 20}, auth=("cashier", PASSWORDS["cashier"]), timeout=30)
+
+    card.locator("[data-testid=group-receipts]").click()
+    row = page.locator("[data-testid=receipt-row]").first
+    expect(row).to_contain_text("Зарегистрирован")
+    row.click()
+    expect(page.locator("[data-testid=receipt-qr]")).to_be_visible()
+    expect(page.locator("[data-testid=receipt-detail]")).to_contain_text("t=")
+    screenshot(page, "fiscal-02-receipt")

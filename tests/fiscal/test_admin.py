@@ -1,0 +1,124 @@
+"""The admin's REST API: service groups with their devices, access lists, start and stop, models."""
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from server.accounts.models import User
+from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts
+
+
+def test_the_models_list_has_the_emulator_with_its_config_schema(api):
+    models = api.get("/api/v1/cash-register-models").json()
+    emulator = next(m for m in models["items"] if m["name"] == "emulator")
+    properties = emulator["config_schema"]["properties"]
+    assert {"fn_serial", "registration_number", "tax_systems", "synthetic_sign"} <= set(properties)
+    assert emulator["defaults"]["synthetic_sign"] is True
+
+
+def test_a_group_is_created_stopped_with_the_validated_config(api):
+    created = api.post("/api/v1/service-groups", json={"name": "Касса 1", "model": "emulator",
+                                                       "config": {"fn_serial": "1234567890123456"}})
+    assert created.status_code == 201, created.text
+    group = created.json()
+    assert group["state"] == "stopped" and group["config"]["fn_serial"] == "1234567890123456"
+    assert group["config"]["synthetic_sign"] is True and group["shift"] is None and group["user_ids"] == []
+    assert api.get(f"/api/v1/service-groups/{group['id']}").json()["name"] == "Касса 1"
+    assert api.get("/api/v1/service-groups").json()["total"] == 1
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "x", "model": "atol"}, "model"),
+    ({"name": "x", "model": "emulator", "config": {"fn_serial": "12"}}, "config.fn_serial"),
+    ({"name": "x", "model": "emulator", "config": {"tax_systems": [3]}}, "config.tax_systems.0"),
+    ({"name": "x", "model": "emulator", "config": {"synthetic_sign": False}}, "config.synthetic_sign"),
+    ({"name": "x", "model": "emulator", "config": {"colour": "red"}}, "config.colour"),
+    ({"model": "emulator"}, "name"),
+])
+def test_a_bad_model_or_config_is_400_naming_the_field(api, body, field):
+    answer = api.post("/api/v1/service-groups", json=body)
+    assert answer.status_code == 400 and field in answer.json()["details"], answer.text
+    assert api.get("/api/v1/service-groups").json()["total"] == 0
+
+
+def test_start_stop_rename_and_delete(api, group):
+    url = f"/api/v1/service-groups/{group['id']}"
+    assert group["state"] == "running"
+    assert api.post(url + "/device/stop").json()["state"] == "stopped"
+    assert api.patch(url, json={"name": "Новое имя"}).json()["name"] == "Новое имя"
+    assert api.patch(url, json={"config": {"fn_serial": "x"}}).status_code == 400
+    assert api.delete(url).status_code == 200
+    assert api.get(url).status_code == 404
+
+
+def test_the_access_list_is_read_and_replaced(api, group):
+    url = f"/api/v1/service-groups/{group['id']}/access"
+    ids = [u.id for u in User.select().where(User.username.in_(["cashier", "pos"])).order_by(User.id)]
+    replaced = api.put(url, json={"user_ids": ids})
+    assert replaced.status_code == 200 and replaced.json()["user_ids"] == ids
+    assert [u["username"] for u in api.get(url).json()["users"]] == ["cashier", "pos"]
+    assert api.put(url, json={"user_ids": [999999]}).status_code == 400
+    assert api.get(url).json()["user_ids"] == ids
+    assert api.put(url, json={"user_ids": []}).json()["user_ids"] == []
+
+
+GROUP_ENDPOINTS = [
+    ("post", "/receipts/"), ("get", "/receipts/"), ("get", "/receipts/1"), ("get", "/shift"),
+    ("post", "/shift/open"), ("post", "/shift/close"), ("get", "/receipts/1/qr"),
+]
+
+
+@pytest.mark.parametrize("method, path", GROUP_ENDPOINTS)
+def test_a_user_off_the_access_list_gets_403_on_every_endpoint_and_a_missing_group_is_404(
+        as_role, cashier, group, method, path):
+    cashier.post(receipts_url(group), json=receipt_body())
+    before = stored_receipts()
+    outsider = as_role("pos")
+    answer = getattr(outsider, method)(f"/service_groups/{group['id']}{path}", json=receipt_body())
+    assert answer.status_code == 403 and answer.json()["error"]
+    missing = getattr(cashier, method)(f"/service_groups/999999{path}", json=receipt_body())
+    assert missing.status_code == 404
+    assert stored_receipts() == before
+
+
+def test_wrong_credentials_are_401(anonymous, group):
+    answer = anonymous.post(receipts_url(group), json=receipt_body(), auth=("cashier", "wrong"))
+    assert answer.status_code == 401 and answer.headers["WWW-Authenticate"].startswith("Basic")
+    assert stored_receipts() == 0
+
+
+def test_a_bearer_token_works_too(anonymous, cashier, group):
+    token = cashier.post("/api/v1/auth/token", params={"name": "pos"})
+    assert token.status_code in (200, 201), token.text
+    answer = anonymous.post(receipts_url(group), json=receipt_body(),
+                            headers={"Authorization": f"Bearer {token.json()['token']}"})
+    assert answer.status_code == 200, answer.text
+
+
+def test_shift_open_twice_is_409_and_close_without_a_shift_is_409(cashier, group):
+    base = f"/service_groups/{group['id']}/shift"
+    opened = cashier.post(base + "/open")
+    assert opened.status_code == 200 and opened.json()["number"] == 1 and opened.json()["is_open"]
+    assert cashier.post(base + "/open").status_code == 409
+    assert cashier.post(base + "/close").json()["closed_at"]
+    assert cashier.post(base + "/close").status_code == 409
+
+
+def test_a_user_taken_off_the_access_list_is_refused_at_once(api, cashier, group):
+    assert cashier.get(receipts_url(group)).status_code == 200
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: cashier.get(receipts_url(group)), range(16)))
+    assert api.put(f"/api/v1/service-groups/{group['id']}/access", json={"user_ids": []}).status_code == 200
+    assert cashier.get(receipts_url(group)).status_code == 403
+    assert cashier.post(receipts_url(group), json=receipt_body()).status_code == 403
+    assert stored_receipts() == 0
+
+
+def test_the_device_may_come_nested_and_the_access_list_as_users(api):
+    created = api.post("/api/v1/service-groups", json={"name": "Вложенная", "device": {
+        "model": "emulator", "config": {"fn_serial": "1111222233334444"}}})
+    assert created.status_code == 201, created.text
+    group = created.json()
+    assert group["device"]["model"] == "emulator" and group["device"]["config"]["fn_serial"] == "1111222233334444"
+    user = User.get(User.username == "cashier")
+    answer = api.put(f"/api/v1/service-groups/{group['id']}/access", json={"users": [user.id]})
+    assert answer.status_code == 200 and answer.json()["user_ids"] == [user.id]

@@ -1,0 +1,56 @@
+"""Concurrent requests at the running server: numbers never repeat or skip, a key registers once."""
+from concurrent.futures import ThreadPoolExecutor
+
+from server.db import with_connection
+from server.fiscal import service
+from server.fiscal.models import CashRegister, FiscalReceipt
+from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts, wait_done
+
+
+def test_fifty_parallel_receipts_on_one_device_get_distinct_consecutive_numbers(cashier, group):
+    with ThreadPoolExecutor(50) as pool:
+        answers = list(pool.map(lambda i: cashier.post(receipts_url(group), json=receipt_body(order_id=i)),
+                                range(50)))
+    assert [a.status_code for a in answers] == [200] * 50
+    assert len({a.json()["id"] for a in answers}) == 50
+    reports = [wait_done(cashier, a.json()["location"]) for a in answers]
+    assert {r["state"] for r in reports} == {"success"}
+    assert sorted(r["receipt_num"] for r in reports) == list(range(1, 51))
+    assert sorted(r["receipt_in_shift_num"] for r in reports) == list(range(1, 51))
+    assert {r["shift_num"] for r in reports} == {1}
+    assert CashRegister.get_by_id(group["device_id"]).last_receipt_num == 50
+
+
+def test_one_idempotency_key_sent_ten_times_at_once_registers_once(cashier, group):
+    headers = {"Idempotency-Key": "same-key"}
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: cashier.post(receipts_url(group), json=receipt_body(), headers=headers),
+                                range(10)))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert wait_done(cashier, answers[0].json()["location"])["receipt_num"] == 1
+    assert stored_receipts() == 1
+    assert CashRegister.get_by_id(group["device_id"]).last_receipt_num == 1
+
+
+def test_one_order_sent_ten_times_at_once_with_two_bodies_stores_one_receipt(cashier, group):
+    bodies = [receipt_body(order_id=9, email=f"{i % 2}@mail.ru") for i in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda body: cashier.post(receipts_url(group), json=body), bodies))
+    assert sorted({a.status_code for a in answers}) == [200, 409]
+    assert len({a.json()["id"] for a in answers if a.status_code == 200}) == 1
+    assert stored_receipts() == 1
+
+
+def test_registrations_run_at_once_on_many_threads_never_repeat_or_skip_a_number(group):
+    """Beside the queue's workers: twenty threads register ten receipts, each receipt twice at once."""
+    device = CashRegister.get_by_id(group["device_id"])
+    ids = [FiscalReceipt.create(group=group["id"], device=device, body_hash=str(i), receipt_type=1, tax_system=1,
+                                products=[], payments=[{"payment_sum": "1.00", "payment_type_int": 1}],
+                                commodities_total_cost="1.00", payments_total="1.00").id for i in range(10)]
+    with ThreadPoolExecutor(20) as pool:
+        states = list(pool.map(lambda i: with_connection(service.register_receipt, i), ids + ids))
+    assert set(states) == {"success"}
+    numbers = sorted(r.receipt_num for r in FiscalReceipt.select())
+    assert numbers == list(range(1, 11))
+    assert CashRegister.get_by_id(device.id).last_receipt_num == 10
