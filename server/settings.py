@@ -46,6 +46,7 @@ class Settings:
     http_body_timeout: float = 30.0
     trusted_proxies: tuple = ()
     log_level: str = "INFO"
+    billing_chunk_size: int = 500
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -77,6 +78,7 @@ class Settings:
             http_body_timeout=float(_env("HTTP_BODY_TIMEOUT", str(defaults.http_body_timeout))),
             trusted_proxies=tuple(a.strip() for a in _env("TRUSTED_PROXIES").split(",") if a.strip()),
             log_level=_env("LOG_LEVEL", defaults.log_level),
+            billing_chunk_size=int(_env("BILLING_CHUNK_SIZE", str(defaults.billing_chunk_size))),
         )
 
     @property
