@@ -7,7 +7,7 @@ from decimal import Decimal
 import peewee
 
 from server.billing import messages
-from server.billing.calculation import HISTORY_MONTHS, Meter, add_months, apartment_bill
+from server.billing.calculation import HISTORY_MONTHS, Meter, add_months, apartment_bill, litres
 from server.billing.models import (
     ACTIVE_RUN_STATUSES, TARIFF_KINDS, Apartment, Bill, BillingRun, House, MeterReading, Tariff, WaterMeter,
 )
@@ -301,15 +301,15 @@ def reading_problem(meter: WaterMeter | None, row: dict, history: dict, taken: s
     if meter.removed_at is not None and month > meter.removed_at:
         return messages.READING_AFTER_REMOVED
     if value < meter.initial_reading:
-        return messages.READING_BELOW_INITIAL.format(initial=meter.initial_reading)
+        return messages.READING_BELOW_INITIAL.format(initial=litres(meter.initial_reading))
     earlier = [m for m in readings if m < month]
     if earlier and value < readings[max(earlier)]:
         last = max(earlier)
-        return messages.READING_LOWER.format(previous=readings[last], month=month_name(last))
+        return messages.READING_LOWER.format(previous=litres(readings[last]), month=month_name(last))
     later = [m for m in readings if m > month]
     if later and value > readings[min(later)]:
         first = min(later)
-        return messages.READING_HIGHER_THAN_NEXT.format(next=readings[first], month=month_name(first))
+        return messages.READING_HIGHER_THAN_NEXT.format(next=litres(readings[first]), month=month_name(first))
     return None
 
 
