@@ -2,7 +2,7 @@ import datetime as dt
 import decimal
 import re
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.billing.models import METER_KINDS, RUN_STATUSES, TARIFF_KINDS
 from server.schemas import (
@@ -212,13 +212,9 @@ class Rows(fields.List):
 
 
 class ReadingsBatchSchema(Schema):
-    """Readings to store: `{"readings": [...]}` (or the list itself)."""
+    """Readings to store: `{"readings": [...]}`."""
 
     readings = Rows(fields.Nested(ReadingRowSchema), required=True)
-
-    @pre_load
-    def wrap_list(self, data, **kwargs):
-        return {"readings": data} if isinstance(data, list) else data
 
 
 class ReadingResultSchema(Schema):

@@ -51,7 +51,7 @@ def test_bulk_readings_store_the_good_rows_and_say_why_the_others_were_not(accou
 def test_a_reading_between_two_months_must_fit_between_them_and_a_month_is_stored_once(accountant):
     meter = a_house(accountant)["apartments"][0]["meters"][0]["id"]
     post = lambda month, value: accountant.post(  # noqa: E731
-        "/api/v1/readings", json=[{"meter_id": meter, "month": month, "value": value}]).json()["results"][0]
+        "/api/v1/readings", json={"readings": [{"meter_id": meter, "month": month, "value": value}]}).json()["results"][0]
     assert post("2026-02", "10")["status"] == "stored"
     assert post("2026-04", "20")["status"] == "stored"
     assert post("2026-03", "25")["error"] == "Показание больше следующего (20.000 за 2026-04)"
@@ -64,17 +64,17 @@ def test_a_replaced_meter_starts_again_from_its_initial_reading(accountant):
     house = a_house(accountant)
     apartment = house["apartments"][0]
     old = apartment["meters"][0]
-    assert accountant.post("/api/v1/readings", json=[
-        {"meter_id": old["id"], "month": "2026-02", "value": "950"}]).json()["stored"] == 1
+    assert accountant.post("/api/v1/readings", json={"readings": [
+        {"meter_id": old["id"], "month": "2026-02", "value": "950"}]}).json()["stored"] == 1
     closed = accountant.patch(f"/api/v1/meters/{old['id']}", json={"removed_at": "2026-03-15"})
     assert closed.status_code == 200 and closed.json()["removed_at"] == "2026-03-15"
     new = accountant.post(f"/api/v1/apartments/{apartment['id']}/meters", json={
         "serial": "NEW-1", "kind": "cold", "installed_at": "2026-03-15", "initial_reading": "1.5"})
     assert new.status_code == 201, new.text
-    answer = accountant.post("/api/v1/readings", json=[
+    answer = accountant.post("/api/v1/readings", json={"readings": [
         {"serial": "NEW-1", "month": "2026-04", "value": "3"},
         {"serial": "NEW-1", "month": "2026-05", "value": "2"},
-        {"meter_id": old["id"], "month": "2026-04", "value": "960"}]).json()
+        {"meter_id": old["id"], "month": "2026-04", "value": "960"}]}).json()
     assert [r["status"] for r in answer["results"]] == ["stored", "refused", "refused"]
     assert answer["results"][1]["error"] == "Показание меньше предыдущего (3.000 за 2026-04)"
     assert answer["results"][2]["error"] == "Счётчик снят раньше этого месяца"
@@ -83,14 +83,15 @@ def test_a_replaced_meter_starts_again_from_its_initial_reading(accountant):
 def test_a_reading_list_filters_by_house_and_month(accountant):
     house = a_house(accountant, apartments=2)
     meters = [m["id"] for a in house["apartments"] for m in a["meters"]]
-    accountant.post("/api/v1/readings", json=[{"meter_id": m, "month": "2026-03", "value": "1"} for m in meters])
+    accountant.post("/api/v1/readings", json={"readings": [
+        {"meter_id": m, "month": "2026-03", "value": "1"} for m in meters]})
     listed = accountant.get("/api/v1/readings", params={"house": house["id"], "month": "2026-03"}).json()
     assert listed["total"] == 4 and listed["items"][0]["month"] == "2026-03"
     assert accountant.get("/api/v1/readings", params={"month": "2026-04"}).json()["total"] == 0
 
 
 def test_bad_reading_bodies_are_400_and_store_nothing(accountant):
-    for body in ({}, {"readings": []}, {"readings": "x"}, 5, {"readings": [{}] * 5001}):
+    for body in ({}, {"readings": []}, {"readings": "x"}, 5, [], {"readings": [{}] * 5001}):
         response = accountant.post("/api/v1/readings", json=body)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["error"]
