@@ -81,7 +81,8 @@ def meter_line(meter: Meter, month: dt.date, price: Decimal) -> dict:
 
 def average_consumption(meter: Meter, month: dt.date) -> Decimal | None:
     """The average monthly consumption over up to the last six months before `month`, from the meter's
-    readings (and its initial reading, from the month it was installed); None without two points."""
+    readings (and its initial reading, from the month it was installed); None without two points. When
+    the six months hold only the latest point, the average runs from the point before them."""
     points = {first_of_month(meter.installed_at): meter.initial_reading}
     if meter.previous is not None:
         points[meter.previous[0]] = meter.previous[1]
@@ -91,6 +92,8 @@ def average_consumption(meter: Meter, month: dt.date) -> Decimal | None:
     last_month = max(points)
     since = add_months(last_month, -HISTORY_MONTHS)
     first_month = min(m for m in points if m >= since)
+    if first_month == last_month:  # no other point in the six months: from the one before them
+        first_month = max(m for m in points if m < since)
     span = months_between(first_month, last_month)
     if span <= 0:
         return None

@@ -117,3 +117,12 @@ def test_a_run_without_a_needed_tariff_fails_saying_which():
     run = BillingRun.get_by_id(run.id)
     assert run.error == "Нет тарифа «water_hot» на 2026-10" and run.finished_at is not None
     assert Bill.select().count() == 0
+
+
+def test_an_estimate_reaches_back_to_the_point_before_six_months_when_they_hold_only_one():
+    general_tariffs()
+    apartment = apartment_with()
+    meter(apartment, "C1", "cold", installed=dt.date(2026, 1, 20), initial="2", readings={9: "18"})
+    line = bill_for(apartment).lines[0]
+    # Jan (initial 2) .. Sep (18): 16 m³ over 8 months = 2 m³ a month; 2 × 45.55
+    assert (line["flag"], line["consumption"], line["amount"]) == ("estimated", "2.000", "91.10")
