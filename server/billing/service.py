@@ -1,6 +1,7 @@
 """Billing logic: houses with their apartments and meters, readings, tariffs, bills, and the billing
 runs that calculate a house's bills for a month in chunks, resumably. No Tornado here."""
 import datetime as dt
+import json
 import logging
 from decimal import Decimal
 
@@ -505,8 +506,7 @@ def run_chunk(run_id: int, prices: dict, chunk_size: int, number: int, inside_ch
                 BillingRun.id == run_id).execute()
             return "done"
         last = apartments[-1][0]
-        in_chunk = (Apartment.house == run.house_id) & (Apartment.id > run.cursor) & (Apartment.id <= last)
-        rows = chunk_bills(run, apartments, in_chunk, prices, now)
+        rows = chunk_bills(run, apartments, prices, now)
         if run.recalculate:
             Bill.delete().where(Bill.house == run.house_id, Bill.month == run.month,
                                 Bill.apartment > run.cursor, Bill.apartment <= last).execute()
@@ -518,36 +518,63 @@ def run_chunk(run_id: int, prices: dict, chunk_size: int, number: int, inside_ch
     return "running"
 
 
-def chunk_bills(run: BillingRun, apartments: list, in_chunk, prices: dict, now) -> list[dict]:
+def select_rows(sql: str, params: list, ids: list[int]) -> list[tuple]:
+    """Rows of a hot query written in SQL, `{ids}` in it being "column is one of `ids`" as one parameter
+    (no statement that grows with the chunk: PostgreSQL's ANY(array), SQLite's json_each)."""
+    if is_sqlite():
+        condition, value = "IN (SELECT value FROM json_each(?))", json.dumps(ids)
+        sql = sql.replace("%s", "?")
+    else:
+        condition, value = "= ANY(%s)", ids
+    return database.execute_sql(sql.format(ids=condition), [value, *params]).fetchall()
+
+
+def as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value[:10])
+
+
+def as_decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+METERS_SQL = (f'SELECT id, apartment_id, serial, kind, installed_at, initial_reading FROM "{WaterMeter._meta.table_name}" '
+              "WHERE apartment_id {ids} AND installed_at < %s AND (removed_at IS NULL OR removed_at >= %s)")
+READINGS_SQL = (f'SELECT meter_id, month, value FROM "{MeterReading._meta.table_name}" '
+                "WHERE meter_id {ids} AND month >= %s AND month <= %s")
+BEFORE_SQL = (f'SELECT r.meter_id, r.month, r.value FROM "{MeterReading._meta.table_name}" r JOIN '
+              f'(SELECT meter_id, MAX(month) AS last FROM "{MeterReading._meta.table_name}" '
+              "WHERE meter_id {ids} AND month < %s GROUP BY meter_id) b "
+              "ON r.meter_id = b.meter_id AND r.month = b.last")
+
+
+def chunk_bills(run: BillingRun, apartments: list, prices: dict, now) -> list[dict]:
+    """The chunk's bills from four queries at most: its meters in service, their readings of this month
+    and the one before; for the meters missing either, the readings of the seven months before and,
+    for those with none there, their latest reading before the month. Each names the chunk's rows by
+    their ids, so that it costs the chunk's size whatever the house's."""
     month = run.month
     meters: dict[int, Meter] = {}
     meters_of: dict[int, list[Meter]] = {}
-    chunk_meters = (active_meters(run.house_id, month).where(in_chunk)
-                    .select(WaterMeter.id, WaterMeter.apartment, WaterMeter.serial, WaterMeter.kind,
-                            WaterMeter.installed_at, WaterMeter.initial_reading))
-    for meter_id, apartment_id, serial, kind, installed_at, initial in chunk_meters.tuples():
-        meter = Meter(meter_id, serial, kind, installed_at, initial, {})
+    for meter_id, apartment_id, serial, kind, installed_at, initial in select_rows(
+            METERS_SQL, [add_months(month, 1), month], [apartment_id for apartment_id, _ in apartments]):
+        meter = Meter(meter_id, serial, kind, as_date(installed_at), as_decimal(initial), {})
         meters[meter_id] = meter
         meters_of.setdefault(apartment_id, []).append(meter)
+
+    def read(ids: list[int], since: dt.date, until: dt.date) -> None:
+        for meter_id, reading_month, value in select_rows(READINGS_SQL, [since, until], ids):
+            meters[meter_id].readings[as_date(reading_month)] = as_decimal(value)
+
     if meters:
-        ids = (WaterMeter.select(WaterMeter.id).join(Apartment).where(in_chunk))
-        window = (MeterReading.select(MeterReading.meter, MeterReading.month, MeterReading.value)
-                  .where(MeterReading.meter.in_(ids), MeterReading.month <= month,
-                         MeterReading.month >= add_months(month, -HISTORY_MONTHS - 1)))
-        for meter_id, reading_month, value in window.tuples():
-            if meter_id in meters:
-                meters[meter_id].readings[reading_month] = value
+        last_month = add_months(month, -1)
+        read(list(meters), last_month, month)
+        gaps = [m.id for m in meters.values() if month not in m.readings or last_month not in m.readings]
+        if gaps:
+            read(gaps, add_months(month, -HISTORY_MONTHS - 1), add_months(month, -2))
         older = [m.id for m in meters.values() if not any(r < month for r in m.readings)]
         if older:
-            before = (MeterReading.select(MeterReading.meter, peewee.fn.MAX(MeterReading.month).alias("last"))
-                      .where(MeterReading.meter.in_(ids), MeterReading.month < month)
-                      .group_by(MeterReading.meter).alias("before"))
-            query = (MeterReading.select(MeterReading.meter, MeterReading.month, MeterReading.value)
-                     .join(before, on=((MeterReading.meter == before.c.meter_id)
-                                       & (MeterReading.month == before.c.last))))
-            for meter_id, reading_month, value in query.tuples():
-                if meter_id in meters:
-                    meters[meter_id].previous = (reading_month, value)
+            for meter_id, reading_month, value in select_rows(BEFORE_SQL, [month], older):
+                meters[meter_id].previous = (as_date(reading_month), as_decimal(value))
     rows = []
     for apartment_id, area in apartments:
         bill = apartment_bill(area, meters_of.get(apartment_id, []), month, prices)
