@@ -76,7 +76,7 @@ class HouseHandler(BaseHandler):
         await call(service.edit_house, house, self.body)
         self.write_json(await house_answer(house.id))
 
-    @api(WRITE, refuses=CONFLICTS, tags=TAGS,
+    @api(WRITE, refuses={**CONFLICTS, 404: service.NoSuchHouse}, tags=TAGS,
          summary="Delete a house without bills (with its apartments, meters, readings)", responses={204: None})
     async def delete(self, house_id):
         house = await find(House, house_id, messages.NO_SUCH_HOUSE)

@@ -44,6 +44,10 @@ class Invalid(BillingError):
         self.details = details or {}
 
 
+class NoSuchHouse(BillingError):
+    message = messages.NO_SUCH_HOUSE
+
+
 class AddressTaken(Conflict):
     message = messages.ADDRESS_TAKEN
 
@@ -79,6 +83,19 @@ def create_house(values: dict) -> int:
     """A house with its apartments and their meters, in one transaction (a few statements, whatever the
     number of apartments)."""
     apartments = values.get("apartments", [])
+    check_body(apartments)
+    with database.atomic():
+        try:
+            with database.atomic():
+                house = House.create(address=values["address"])
+        except peewee.IntegrityError:
+            raise AddressTaken() from None
+        add_apartments(house.id, apartments)
+    return house.id
+
+
+def check_body(apartments: list[dict]) -> None:
+    """Apartment numbers and meter serials repeated within one body are refused (400), naming them."""
     numbers = [a["number"] for a in apartments]
     if len(set(numbers)) != len(numbers):
         duplicate = [i for i, n in enumerate(numbers) if n in numbers[:i]]
@@ -92,14 +109,6 @@ def create_house(values: dict) -> int:
         seen.add(serial)
     if repeated:
         raise Invalid(messages.DUPLICATE_SERIAL, repeated)
-    with database.atomic():
-        try:
-            with database.atomic():
-                house = House.create(address=values["address"])
-        except peewee.IntegrityError:
-            raise AddressTaken() from None
-        add_apartments(house.id, apartments)
-    return house.id
 
 
 def add_apartments(house_id: int, apartments: list[dict]) -> None:
@@ -135,6 +144,7 @@ def add_meters(meters: list[dict]) -> list[int]:
 
 
 def edit_house(house: House, values: dict) -> int:
+    check_body(values.get("apartments", []))
     with database.atomic():
         if "address" in values:
             try:
@@ -153,9 +163,11 @@ def delete_house(house: House) -> None:
             raise HouseHasBills()
         try:
             with database.atomic():
-                House.delete().where(House.id == house.id).execute()
+                deleted = House.delete().where(House.id == house.id).execute()
         except peewee.IntegrityError:  # a bill came in meanwhile
             raise HouseHasBills() from None
+    if not deleted:  # another request deleted it first
+        raise NoSuchHouse()
 
 
 def house_detail(house_id: int) -> dict | None:
