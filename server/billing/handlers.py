@@ -17,6 +17,7 @@ from server.billing.schemas import (
 from server.db import run_db
 from server.events import events
 from server.http import ApiError, BaseHandler, api, flatten_errors
+from server.openapi import schema_example
 from server.settings import settings
 
 READ = Needs("billing:read")
@@ -243,13 +244,23 @@ class RunHandler(BaseHandler):
             self.write_json(RunSchema().dump(run))
 
 
+BILLS_ANSWER = {
+    "description": "The page of bills with the totals of every bill of the filter; with format=csv, all of "
+                   "them as a CSV file (a last line of totals)",
+    "content": {
+        "application/json": {"schema": BillPageSchema, "example": schema_example(BillPageSchema, request=False)},
+        "text/csv": {"schema": {"type": "string"},
+                     "example": "apartment_number,month,water_amount,maintenance_amount,total\r\n"
+                                "1,2026-10,512.40,1413.00,1925.40\r\n"},
+    },
+}
 CSV_COLUMNS = ("apartment_number", "month", "water_amount", "maintenance_amount", "total")
 
 
 class BillsHandler(BaseHandler):
     @api(READ, query=BillListQuery(), tags=TAGS,
          summary="The house's bills (for a month), paginated, with the totals of all of them; format=csv exports",
-         responses={200: BillPageSchema})
+         responses={200: BILLS_ANSWER})
     async def get(self, house_id):
         house = await find(House, house_id, messages.NO_SUCH_HOUSE)
         params = {**self.query, "house_id": house.id}

@@ -58,26 +58,33 @@ class Fixed(fields.Decimal):
         return super()._serialize(decimal.Decimal(value).quantize(self.step), attr, obj, **kwargs)
 
 
-class Exact(Fixed):
+class Exact(fields.Field):
     """An exact non-negative number with at most `places` decimals (more are refused, not rounded), sent
-    as a JSON number or a string; written back as a string."""
+    as a string ("54.35") or a JSON number; written back as a string with exactly `places` decimals."""
 
     def __init__(self, places: int, *, maximum: str = "99999999999", positive: bool = False, **kwargs):
+        self.step = decimal.Decimal(1).scaleb(-places)
         self.maximum = decimal.Decimal(maximum)
         bounds = validate.Range(min=decimal.Decimal(0), max=self.maximum, min_inclusive=not positive)
-        super().__init__(places, validate=bounds, **kwargs)
+        lowest = "> 0" if positive else ">= 0"
+        metadata = {"anyOf": [{"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*$"}, {"type": "number"}],
+                    "description": f"An exact number {lowest}, at most {maximum}, with at most {places} "
+                                   "decimals, as a string or a JSON number",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(validate=bounds, metadata=metadata, **kwargs)
 
-    def _validated(self, value):
-        if value is None:
-            return None
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(decimal.Decimal(value).quantize(self.step))
+
+    def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (str, int, float, decimal.Decimal)):
-            raise self.make_error("invalid")
+            raise ValidationError("Ожидается число.")
         try:
             number = decimal.Decimal(str(value).strip())
         except (decimal.InvalidOperation, ValueError):
-            raise self.make_error("invalid") from None
+            raise ValidationError("Ожидается число.") from None
         if not number.is_finite():
-            raise self.make_error("special")
+            raise ValidationError("Ожидается конечное число.")
         if abs(number) > self.maximum:
             raise ValidationError(f"Не больше {self.maximum}.")
         if number != number.quantize(self.step):
@@ -86,11 +93,11 @@ class Exact(Fixed):
 
 
 def Area(**kwargs):
-    return Exact(2, maximum="100000", positive=True, metadata={"example": "54.30", "description": "m²"}, **kwargs)
+    return Exact(2, maximum="100000", positive=True, metadata={"example": "54.30"}, **kwargs)
 
 
 def Reading(**kwargs):
-    return Exact(3, maximum="99999999999", metadata={"example": "123.456", "description": "m³"}, **kwargs)
+    return Exact(3, maximum="99999999999", metadata={"example": "123.456"}, **kwargs)
 
 
 class ReadingBriefSchema(Schema):
@@ -201,20 +208,31 @@ class ReadingRowSchema(Schema):
 
 
 class Rows(fields.List):
-    """A list of rows that are checked one by one later (a bad row refuses that row, not the request)."""
+    """A list of rows (objects) that are checked one by one later: a bad row refuses that row, not the
+    request."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
             raise self.make_error("invalid")
         if not 1 <= len(value) <= MAX_READINGS:
             raise ValidationError(f"От 1 до {MAX_READINGS} строк.")
+        not_objects = [i for i, row in enumerate(value) if not isinstance(row, dict)]
+        if not_objects:
+            raise ValidationError({i: ["Ожидается объект."] for i in not_objects[:20]})
         return value
+
+
+ROW_DESCRIPTION = ("A reading: `meter_id` (integer) or `serial` (string), `month` (\"2026-10\"), `value` (an "
+                   "exact number >= 0 with at most 3 decimals, string or number). Each row is checked on its "
+                   "own: a bad one is refused in the answer, the others are stored.")
 
 
 class ReadingsBatchSchema(Schema):
     """Readings to store: `{"readings": [...]}`."""
 
-    readings = Rows(fields.Nested(ReadingRowSchema), required=True)
+    readings = Rows(fields.Dict(metadata={"description": ROW_DESCRIPTION}), required=True,
+                    metadata={"example": [{"meter_id": 1, "month": "2026-10", "value": "13.456"},
+                                          {"serial": "HW-000124", "month": "2026-10", "value": 6.5}]})
 
 
 class ReadingResultSchema(Schema):
@@ -253,8 +271,7 @@ class ReadingListQuery(ListQuery):
 class TariffSchema(Schema):
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(TARIFF_KINDS), metadata={"example": "water_cold"})
-    price = Exact(4, maximum="99999999", required=True,
-                  metadata={"example": "45.5000", "description": "Per m³ (water) or per m² (maintenance)"})
+    price = Exact(4, maximum="99999999", required=True, metadata={"example": "45.5000"})
     valid_from = Day(required=True, metadata={"example": "2026-01-01"})
     house = Int(minimum=1, maximum=INT64_MAX, allow_none=True, load_default=None, attribute="house_id",
                 metadata={"description": "The house it applies to; none: every house without its own"})
