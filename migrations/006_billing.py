@@ -41,7 +41,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
                                        model=migrator.orm["billing_apartment"], on_delete="CASCADE")
         serial = pw.CharField(max_length=64, unique=True)
         kind = pw.CharField(max_length=4)
-        installed_at = pw.DateField()
+        installed_at = pw.DateField(null=True)
         initial_reading = exact(14, 3, default=0)
         removed_at = pw.DateField(null=True)
 

@@ -46,7 +46,7 @@ class Meter:
     id: int
     serial: str
     kind: str  # cold | hot
-    installed_at: dt.date
+    installed_at: dt.date | None  # None: not known, counting from its initial reading before any reading
     initial_reading: Decimal
     readings: dict  # month -> value, the months this calculation needs
     previous: tuple | None = None  # (month, value) of the latest reading before the month, if known
@@ -61,7 +61,7 @@ def meter_line(meter: Meter, month: dt.date, price: Decimal) -> dict:
     elif meter.previous is not None:
         previous = meter.previous
     else:
-        previous = (first_of_month(meter.installed_at), meter.initial_reading)
+        previous = (first_of_month(meter.installed_at) if meter.installed_at else None, meter.initial_reading)
     line = {"meter_id": meter.id, "serial": meter.serial, "kind": meter.kind,
             "previous": litres(previous[1]), "current": None, "tariff": str(price.quantize(PRICE)),
             "flag": None}
@@ -83,7 +83,7 @@ def average_consumption(meter: Meter, month: dt.date) -> Decimal | None:
     """The average monthly consumption over up to the last six months before `month`, from the meter's
     readings (and its initial reading, from the month it was installed); None without two points. When
     the six months hold only the latest point, the average runs from the point before them."""
-    points = {first_of_month(meter.installed_at): meter.initial_reading}
+    points = {first_of_month(meter.installed_at): meter.initial_reading} if meter.installed_at else {}
     if meter.previous is not None:
         points[meter.previous[0]] = meter.previous[1]
     points.update((m, v) for m, v in meter.readings.items() if m < month)

@@ -38,7 +38,7 @@ class WaterMeter(BaseModel):
     apartment = peewee.ForeignKeyField(Apartment, backref="meters", on_delete="CASCADE")
     serial = peewee.CharField(max_length=64, unique=True)
     kind = peewee.CharField(max_length=4, choices=[(k, k) for k in METER_KINDS])
-    installed_at = peewee.DateField()
+    installed_at = peewee.DateField(null=True)  # not known: in service since before any reading
     initial_reading = exact(14, 3, default=0)
     removed_at = peewee.DateField(null=True)
 

@@ -112,7 +112,8 @@ class MeterSchema(Schema):
     serial = Text(required=True, min_length=1, max_length=64, validate=FullMatch(r"^[^\s]+$"),
                   metadata={"example": "CW-000123"})
     kind = fields.String(required=True, validate=validate.OneOf(METER_KINDS), metadata={"example": "cold"})
-    installed_at = Day(required=True, metadata={"example": "2026-01-15"})
+    installed_at = Day(allow_none=True, load_default=None,
+                       metadata={"example": "2026-01-15", "description": "Not given: in service before any reading"})
     initial_reading = Reading(load_default=decimal.Decimal("0.000"))
     removed_at = Day(allow_none=True, metadata={"example": None})
     latest_reading = fields.Nested(ReadingBriefSchema, dump_only=True, allow_none=True)

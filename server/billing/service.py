@@ -132,7 +132,7 @@ def add_meters(meters: list[dict]) -> list[int]:
     if not meters:
         return []
     rows = [{"apartment": m["apartment"], "serial": m["serial"], "kind": m["kind"],
-             "installed_at": m["installed_at"], "initial_reading": m.get("initial_reading", Decimal(0)),
+             "installed_at": m.get("installed_at"), "initial_reading": m.get("initial_reading", Decimal(0)),
              "removed_at": m.get("removed_at")} for m in meters]
     with database.atomic():
         ids = insert_skipping_conflicts(WaterMeter, rows, WaterMeter.id)
@@ -222,7 +222,7 @@ def edit_meter(meter: WaterMeter, values: dict) -> WaterMeter:
     """Close a meter (`removed_at`) or correct it."""
     installed = values.get("installed_at", meter.installed_at)
     removed = values.get("removed_at", meter.removed_at)
-    if removed is not None and removed < installed:
+    if removed is not None and installed is not None and removed < installed:
         raise Invalid(messages.REMOVED_BEFORE_INSTALLED, {"removed_at": [messages.REMOVED_BEFORE_INSTALLED]})
     for name, value in values.items():
         setattr(meter, name, value)
@@ -309,7 +309,7 @@ def reading_problem(meter: WaterMeter | None, row: dict, history: dict, taken: s
     readings = history[meter.id]
     if month in readings:
         return messages.READING_EXISTS
-    if month < meter.installed_at.replace(day=1):
+    if meter.installed_at is not None and month < meter.installed_at.replace(day=1):
         return messages.READING_BEFORE_INSTALLED
     if meter.removed_at is not None and month > meter.removed_at:
         return messages.READING_AFTER_REMOVED
@@ -460,7 +460,9 @@ def process_run(run_id: int, chunk_size: int | None = None, inside_chunk=None) -
     crash a run mid-way)."""
     chunk_size = chunk_size or settings.billing_chunk_size
     now = utcnow()
-    started = BillingRun.update(status="running", started_at=peewee.fn.COALESCE(BillingRun.started_at, now),
+    started = BillingRun.update(status="running",
+                                started_at=peewee.fn.COALESCE(BillingRun.started_at,
+                                                              BillingRun.started_at.db_value(now)),
                                 updated_at=now).where(
         BillingRun.id == run_id, BillingRun.status.in_(ACTIVE_RUN_STATUSES)).execute()
     if not started:
@@ -496,7 +498,8 @@ def missing_tariffs(house_id: int, month: dt.date, prices: dict) -> list[str]:
 def active_meters(house_id: int, month: dt.date) -> peewee.Select:
     """The house's meters in service during the month: installed before its end, not removed before it."""
     return (WaterMeter.select().join(Apartment)
-            .where(Apartment.house == house_id, WaterMeter.installed_at < add_months(month, 1),
+            .where(Apartment.house == house_id,
+                   WaterMeter.installed_at.is_null() | (WaterMeter.installed_at < add_months(month, 1)),
                    WaterMeter.removed_at.is_null() | (WaterMeter.removed_at >= month)))
 
 
@@ -550,7 +553,8 @@ def as_decimal(value) -> Decimal:
 
 
 METERS_SQL = (f'SELECT id, apartment_id, serial, kind, installed_at, initial_reading FROM "{WaterMeter._meta.table_name}" '
-              "WHERE apartment_id {ids} AND installed_at < %s AND (removed_at IS NULL OR removed_at >= %s)")
+              "WHERE apartment_id {ids} AND (installed_at IS NULL OR installed_at < %s) "
+              "AND (removed_at IS NULL OR removed_at >= %s)")
 READINGS_SQL = (f'SELECT meter_id, month, value FROM "{MeterReading._meta.table_name}" '
                 "WHERE meter_id {ids} AND month >= %s AND month <= %s")
 BEFORE_SQL = (f'SELECT r.meter_id, r.month, r.value FROM "{MeterReading._meta.table_name}" r JOIN '
@@ -569,7 +573,7 @@ def chunk_bills(run: BillingRun, apartments: list, prices: dict, now) -> list[di
     meters_of: dict[int, list[Meter]] = {}
     for meter_id, apartment_id, serial, kind, installed_at, initial in select_rows(
             METERS_SQL, [add_months(month, 1), month], [apartment_id for apartment_id, _ in apartments]):
-        meter = Meter(meter_id, serial, kind, as_date(installed_at), as_decimal(initial), {})
+        meter = Meter(meter_id, serial, kind, installed_at and as_date(installed_at), as_decimal(initial), {})
         meters[meter_id] = meter
         meters_of.setdefault(apartment_id, []).append(meter)
 

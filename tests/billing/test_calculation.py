@@ -126,3 +126,11 @@ def test_an_estimate_reaches_back_to_the_point_before_six_months_when_they_hold_
     line = bill_for(apartment).lines[0]
     # Jan (initial 2) .. Sep (18): 16 m³ over 8 months = 2 m³ a month; 2 × 45.55
     assert (line["flag"], line["consumption"], line["amount"]) == ("estimated", "2.000", "91.10")
+
+
+def test_a_meter_without_an_installation_date_counts_from_its_initial_reading():
+    general_tariffs()
+    apartment = apartment_with()
+    meter(apartment, "C1", "cold", installed=None, initial="1", readings={10: "3"})
+    line = bill_for(apartment).lines[0]
+    assert (line["previous"], line["consumption"], line["amount"], line["flag"]) == ("1.000", "2.000", "91.10", None)

@@ -113,3 +113,19 @@ def test_concurrent_creates_of_one_address_make_one_house(accountant, live_serve
         statuses = list(pool.map(create, range(10)))
     assert sorted(statuses) == [201] + [409] * 9
     assert House.select().count() == 1 and Apartment.select().count() == 20 and WaterMeter.select().count() == 40
+
+
+def test_an_apartment_is_edited_and_meters_are_read_and_installed_without_a_date(accountant):
+    house = accountant.post("/api/v1/houses", json={"address": "ул. Новая, 3", "apartments": [
+        {"number": "1", "area": 33.3, "meters": [{"serial": "NODATE-1", "kind": "cold"}]}]})
+    assert house.status_code == 201, house.text
+    apartment = house.json()["apartments"][0]
+    assert apartment["meters"][0]["installed_at"] is None
+    edited = accountant.patch(f"/api/v1/apartments/{apartment['id']}", json={"area": "35.05"})
+    assert edited.status_code == 200 and edited.json()["area"] == "35.05"
+    meter = accountant.get(f"/api/v1/meters/{apartment['meters'][0]['id']}").json()
+    assert meter["serial"] == "NODATE-1" and meter["apartment"] == apartment["id"]
+    stored = accountant.post("/api/v1/readings", json={"readings": [
+        {"serial": "NODATE-1", "month": "2020-01", "value": 4}]}).json()
+    assert stored["stored"] == 1
+    assert accountant.patch(f"/api/v1/apartments/{apartment['id']}", json={"area": 0}).status_code == 400
