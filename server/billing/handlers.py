@@ -11,8 +11,8 @@ from server.billing.schemas import (
     ApartmentDetailSchema, ApartmentEditSchema, BillListQuery, BillPageSchema, BillSchema, HouseDetailSchema,
     HouseListItemSchema, HouseListQuery, HousePageSchema, HouseSchema, HouseUpdateSchema, MeterSchema,
     MeterUpdateSchema, ReadingListQuery, ReadingPageSchema, ReadingRowSchema, ReadingSchema,
-    ReadingsBatchSchema, ReadingsResultSchema, RunListQuery, RunPageSchema, RunQuery, RunSchema, RunStartSchema,
-    TariffListQuery, TariffPageSchema, TariffSchema, TariffUpdateSchema,
+    ReadingsBatchSchema, ReadingsResultSchema, RunListQuery, RunPageSchema, RunQuery, RunSchema,
+    RunStartSchema, TariffListQuery, TariffPageSchema, TariffSchema, TariffUpdateSchema,
 )
 from server.db import run_db
 from server.events import events
@@ -71,14 +71,16 @@ class HouseHandler(BaseHandler):
         self.write_json(await house_answer(int(house_id)))
 
     @api(WRITE, body=HouseUpdateSchema(), refuses=CONFLICTS, tags=TAGS,
-         summary="Edit a house's address and/or add apartments (with meters)", responses={200: HouseDetailSchema})
+         summary="Edit a house's address and/or add apartments (with meters)",
+         responses={200: HouseDetailSchema})
     async def patch(self, house_id):
         house = await find(House, house_id, messages.NO_SUCH_HOUSE)
         await call(service.edit_house, house, self.body)
         self.write_json(await house_answer(house.id))
 
     @api(WRITE, refuses={**CONFLICTS, 404: service.NoSuchHouse}, tags=TAGS,
-         summary="Delete a house without bills (with its apartments, meters, readings)", responses={204: None})
+         summary="Delete a house without bills (with its apartments, meters, readings)",
+         responses={204: None})
     async def delete(self, house_id):
         house = await find(House, house_id, messages.NO_SUCH_HOUSE)
         await call(service.delete_house, house)
@@ -120,7 +122,8 @@ class MeterHandler(BaseHandler):
 
 
 class ReadingsHandler(BaseHandler):
-    @api(READ, query=ReadingListQuery(), tags=TAGS, summary="List meter readings (filters: meter, house, month)",
+    @api(READ, query=ReadingListQuery(), tags=TAGS,
+         summary="List meter readings (filters: meter, house, month)",
          responses={200: ReadingPageSchema})
     async def get(self):
         await self.write_page(ReadingSchema, service.readings_query, self.query)
@@ -176,7 +179,8 @@ class TariffHandler(BaseHandler):
     async def get(self, tariff_id):
         self.write_json(TariffSchema().dump(await find(Tariff, tariff_id, messages.NO_SUCH_TARIFF)))
 
-    @api(WRITE, body=TariffUpdateSchema(), refuses={409: service.Conflict}, tags=TAGS, summary="Edit a tariff",
+    @api(WRITE, body=TariffUpdateSchema(), refuses={409: service.Conflict}, tags=TAGS,
+         summary="Edit a tariff",
          responses={200: TariffSchema})
     async def patch(self, tariff_id):
         tariff = await find(Tariff, tariff_id, messages.NO_SUCH_TARIFF)
@@ -194,7 +198,8 @@ class TariffHandler(BaseHandler):
 
 
 class HouseRunsHandler(BaseHandler):
-    @api(READ, query=RunListQuery(), tags=TAGS, summary="The house's billing runs", responses={200: RunPageSchema})
+    @api(READ, query=RunListQuery(), tags=TAGS, summary="The house's billing runs",
+         responses={200: RunPageSchema})
     async def get(self, house_id):
         house = await find(House, house_id, messages.NO_SUCH_HOUSE)
         await self.write_page(RunSchema, service.runs_query, {**self.query, "house": house.id})
@@ -214,7 +219,8 @@ class HouseRunsHandler(BaseHandler):
 
 
 class RunsHandler(BaseHandler):
-    @api(READ, query=RunListQuery(), tags=TAGS, summary="Billing runs (filters: house, status, month, active)",
+    @api(READ, query=RunListQuery(), tags=TAGS,
+         summary="Billing runs (filters: house, status, month, active)",
          responses={200: RunPageSchema})
     async def get(self):
         await self.write_page(RunSchema, service.runs_query, self.query)
@@ -223,8 +229,8 @@ class RunsHandler(BaseHandler):
 class RunHandler(BaseHandler):
     @api(READ, query=RunQuery(), tags=TAGS,
          summary="A billing run's progress: status, total, processed, percent, timestamps, error",
-         description="With `wait=N` (and `processed`, the count already seen) the answer waits up to N seconds "
-                     "for the run to move on.",
+         description="With `wait=N` (and `processed`, the count already seen) the answer waits up to N "
+                     "seconds for the run to move on.",
          responses={200: RunSchema})
     async def get(self, run_id):
         run_id = int(run_id)
@@ -248,7 +254,8 @@ BILLS_ANSWER = {
     "description": "The page of bills with the totals of every bill of the filter; with format=csv, all of "
                    "them as a CSV file (a last line of totals)",
     "content": {
-        "application/json": {"schema": BillPageSchema, "example": schema_example(BillPageSchema, request=False)},
+        "application/json": {"schema": BillPageSchema,
+                             "example": schema_example(BillPageSchema, request=False)},
         "text/csv": {"schema": {"type": "string"},
                      "example": "apartment_number,month,water_amount,maintenance_amount,total\r\n"
                                 "1,2026-10,512.40,1413.00,1925.40\r\n"},
@@ -259,7 +266,8 @@ CSV_COLUMNS = ("apartment_number", "month", "water_amount", "maintenance_amount"
 
 class BillsHandler(BaseHandler):
     @api(READ, query=BillListQuery(), tags=TAGS,
-         summary="The house's bills (for a month), paginated, with the totals of all of them; format=csv exports",
+         summary="The house's bills (for a month), paginated, with the totals of all of them; "
+                 "format=csv exports",
          responses={200: BILLS_ANSWER})
     async def get(self, house_id):
         house = await find(House, house_id, messages.NO_SUCH_HOUSE)

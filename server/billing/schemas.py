@@ -113,7 +113,8 @@ class MeterSchema(Schema):
                   metadata={"example": "CW-000123"})
     kind = fields.String(required=True, validate=validate.OneOf(METER_KINDS), metadata={"example": "cold"})
     installed_at = Day(allow_none=True, load_default=None,
-                       metadata={"example": "2026-01-15", "description": "Not given: in service before any reading"})
+                       metadata={"example": "2026-01-15",
+                                 "description": "Not given: in service before any reading"})
     initial_reading = Reading(load_default=decimal.Decimal("0.000"))
     removed_at = Day(allow_none=True, metadata={"example": None})
     latest_reading = fields.Nested(ReadingBriefSchema, dump_only=True, allow_none=True)
@@ -140,7 +141,8 @@ class ApartmentSchema(Schema):
     house = fields.Integer(attribute="house_id", dump_only=True)
     number = Text(required=True, min_length=1, max_length=20, metadata={"example": "12"})
     area = Area(required=True)
-    meters = fields.List(fields.Nested(MeterSchema), load_default=list, validate=validate.Length(max=MAX_METERS))
+    meters = fields.List(fields.Nested(MeterSchema), load_default=list,
+                         validate=validate.Length(max=MAX_METERS))
 
 
 class ApartmentEditSchema(Schema):
@@ -271,7 +273,8 @@ class ReadingListQuery(ListQuery):
 
 class TariffSchema(Schema):
     id = fields.Integer(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf(TARIFF_KINDS), metadata={"example": "water_cold"})
+    kind = fields.String(required=True, validate=validate.OneOf(TARIFF_KINDS),
+                         metadata={"example": "water_cold"})
     price = Exact(4, maximum="99999999", required=True, metadata={"example": "45.5000"})
     valid_from = Day(required=True, metadata={"example": "2026-01-01"})
     house = Int(minimum=1, maximum=INT64_MAX, allow_none=True, load_default=None, attribute="house_id",
@@ -343,9 +346,9 @@ class BillSchema(Schema):
     water_amount = Fixed(2, metadata={"example": "512.40"})
     maintenance_amount = Fixed(2, metadata={"example": "1413.00"})
     total = Fixed(2, metadata={"example": "1925.40"})
-    lines = fields.List(fields.Dict(), metadata={"description": "Per meter: previous and current reading, "
-                                                                "consumption, tariff, amount, flag "
-                                                                "(estimated, no_reading, negative); then upkeep"})
+    lines = fields.List(fields.Dict(), metadata={
+        "description": "Per meter: previous and current reading, consumption, tariff, amount, flag "
+                       "(estimated, no_reading, negative); then upkeep"})
     run = fields.Integer(attribute="run_id", allow_none=True)
     created_at = fields.DateTime()
 

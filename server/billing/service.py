@@ -101,7 +101,8 @@ def check_body(apartments: list[dict]) -> None:
         duplicate = [i for i, n in enumerate(numbers) if n in numbers[:i]]
         raise Invalid(messages.DUPLICATE_APARTMENT, {f"apartments.{i}.number": [messages.DUPLICATE_APARTMENT]
                                                      for i in duplicate})
-    serials = [(i, j, m["serial"]) for i, a in enumerate(apartments) for j, m in enumerate(a.get("meters", []))]
+    serials = [(i, j, meter["serial"]) for i, apartment in enumerate(apartments)
+               for j, meter in enumerate(apartment.get("meters", []))]
     seen, repeated = set(), {}
     for i, j, serial in serials:
         if serial in seen:
@@ -124,7 +125,8 @@ def add_apartments(house_id: int, apartments: list[dict]) -> None:
         raise Conflict(messages.APARTMENT_TAKEN)
     by_number = dict(Apartment.select(Apartment.number, Apartment.id)
                      .where(Apartment.house == house_id, Apartment.id.in_(ids)).tuples())
-    meters = [{"apartment": by_number[a["number"]], **meter} for a in apartments for meter in a.get("meters", [])]
+    meters = [{"apartment": by_number[apartment["number"]], **meter}
+              for apartment in apartments for meter in apartment.get("meters", [])]
     add_meters(meters)
 
 
@@ -178,7 +180,8 @@ def house_detail(house_id: int) -> dict | None:
         return None
     apartments = list(Apartment.select().where(Apartment.house == house_id).order_by(Apartment.id))
     house_meters = (WaterMeter.select(WaterMeter.id).join(Apartment).where(Apartment.house == house_id))
-    meters = list(WaterMeter.select().join(Apartment).where(Apartment.house == house_id).order_by(WaterMeter.id))
+    meters = list(WaterMeter.select().join(Apartment).where(Apartment.house == house_id)
+                  .order_by(WaterMeter.id))
     latest = (MeterReading.select(MeterReading.meter, peewee.fn.MAX(MeterReading.month).alias("last"))
               .where(MeterReading.meter.in_(house_meters)).group_by(MeterReading.meter).alias("latest"))
     readings = {r.meter_id: r for r in MeterReading.select().join(
@@ -260,7 +263,8 @@ def store_readings(rows: list[dict]) -> list[dict]:
     ids = {r["meter_id"] for r in rows if "meter_id" in r}
     serials = {r["serial"] for r in rows if "serial" in r}
     with database.atomic():
-        query = WaterMeter.select().where(WaterMeter.id.in_(sorted(ids)) | WaterMeter.serial.in_(sorted(serials)))
+        query = WaterMeter.select().where(WaterMeter.id.in_(sorted(ids))
+                                          | WaterMeter.serial.in_(sorted(serials)))
         if not is_sqlite():
             query = query.order_by(WaterMeter.id).for_update()
         meters = list(query)
@@ -285,16 +289,13 @@ def store_readings(rows: list[dict]) -> list[dict]:
             history[meter.id][row["month"]] = row["value"]
             accepted.append((i, meter, row))
         if accepted:
-            new = [{"meter": meter.id, "month": row["month"], "value": row["value"]} for _, meter, row in accepted]
-            stored = MeterReading.insert_many(new).returning(MeterReading.id, MeterReading.meter, MeterReading.month) \
-                if not is_sqlite() else None
-            if stored is not None:
-                got = {(m, month): rid for rid, m, month in stored.tuples().execute()}
-            else:
-                insert_skipping_conflicts(MeterReading, new, MeterReading.id)
-                got = {(m, month): rid for rid, m, month in MeterReading.select(
-                    MeterReading.id, MeterReading.meter, MeterReading.month).where(
-                    MeterReading.meter.in_([m.id for _, m, _ in accepted])).tuples()}
+            new = [{"meter": meter.id, "month": row["month"], "value": row["value"]}
+                   for _, meter, row in accepted]
+            MeterReading.insert_many(new).execute()  # the meters are locked: no one else adds theirs
+            got = {(meter_id, month): reading_id for reading_id, meter_id, month in MeterReading.select(
+                MeterReading.id, MeterReading.meter, MeterReading.month).where(
+                MeterReading.meter.in_(sorted({meter.id for _, meter, _ in accepted})),
+                MeterReading.month.in_(sorted({row["month"] for _, _, row in accepted}))).tuples()}
             for i, meter, row in accepted:
                 results[i] = {"stored": got[(meter.id, row["month"])], "meter_id": meter.id}
     return results
@@ -491,7 +492,8 @@ def process_run(run_id: int, chunk_size: int | None = None, inside_chunk=None) -
 
 
 def missing_tariffs(house_id: int, month: dt.date, prices: dict) -> list[str]:
-    kinds = {f"water_{kind}" for kind, in active_meters(house_id, month).select(WaterMeter.kind).distinct().tuples()}
+    query = active_meters(house_id, month).select(WaterMeter.kind).distinct()
+    kinds = {f"water_{kind}" for kind, in query.tuples()}
     return sorted(kind for kind in kinds | {"maintenance"} if kind not in prices)
 
 
@@ -526,8 +528,8 @@ def run_chunk(run_id: int, prices: dict, chunk_size: int, number: int, inside_ch
             Bill.delete().where(Bill.house == run.house_id, Bill.month == run.month,
                                 Bill.apartment > run.cursor, Bill.apartment <= last).execute()
         insert_skipping_conflicts(Bill, rows, Bill.id)
-        BillingRun.update(processed=BillingRun.processed + len(apartments), cursor=last, updated_at=now).where(
-            BillingRun.id == run_id).execute()
+        BillingRun.update(processed=BillingRun.processed + len(apartments), cursor=last,
+                          updated_at=now).where(BillingRun.id == run_id).execute()
         if inside_chunk is not None:
             inside_chunk(number)
     return "running"
@@ -552,7 +554,8 @@ def as_decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-METERS_SQL = (f'SELECT id, apartment_id, serial, kind, installed_at, initial_reading FROM "{WaterMeter._meta.table_name}" '
+METERS_SQL = ("SELECT id, apartment_id, serial, kind, installed_at, initial_reading "
+              f'FROM "{WaterMeter._meta.table_name}" '
               "WHERE apartment_id {ids} AND (installed_at IS NULL OR installed_at < %s) "
               "AND (removed_at IS NULL OR removed_at >= %s)")
 READINGS_SQL = (f'SELECT meter_id, month, value FROM "{MeterReading._meta.table_name}" '
