@@ -2,7 +2,7 @@ import datetime as dt
 import decimal
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from server.billing.models import METER_KINDS, RUN_STATUSES, TARIFF_KINDS
 from server.schemas import (
@@ -130,10 +130,15 @@ MeterUpdateSchema = edit_schema(MeterSchema)
 
 class BillBriefSchema(Schema):
     id = fields.Integer()
+    apartment = fields.Integer(attribute="apartment_id")
     month = Month()
     water_amount = Fixed(2)
     maintenance_amount = Fixed(2)
     total = Fixed(2)
+
+
+class LatestBillSchema(BillBriefSchema):
+    apartment_number = fields.String()
 
 
 class ApartmentSchema(Schema):
@@ -188,6 +193,8 @@ class HouseDetailSchema(Schema):
     created_at = fields.DateTime()
     apartment_count = fields.Integer()
     latest_bill_month = Month(allow_none=True)
+    latest_bills = fields.List(fields.Nested(LatestBillSchema),
+                               metadata={"description": "The bills of the latest month billed"})
     apartments = fields.List(fields.Nested(ApartmentDetailSchema))
 
 
@@ -278,8 +285,16 @@ class TariffSchema(Schema):
     price = Exact(4, maximum="99999999", required=True, metadata={"example": "45.5000"})
     valid_from = Day(required=True, metadata={"example": "2026-01-01"})
     house = Int(minimum=1, maximum=INT64_MAX, allow_none=True, load_default=None, attribute="house_id",
-                metadata={"description": "The house it applies to; none: every house without its own"})
+                metadata={"description": "The house it applies to; none: every house without its own "
+                                         "(`house_id` is taken too)"})
     created_at = fields.DateTime(dump_only=True)
+
+    @pre_load
+    def house_id_as_house(self, data, **kwargs):
+        if isinstance(data, dict) and "house_id" in data and "house" not in data:
+            data = {**data, "house": data["house_id"]}
+            del data["house_id"]
+        return data
 
 
 TariffUpdateSchema = edit_schema(TariffSchema)

@@ -197,10 +197,14 @@ def house_detail(house_id: int) -> dict | None:
     for apartment in apartments:
         apartment.meter_list = meters_of.get(apartment.id, [])
         apartment.latest_bill = bills.get(apartment.id)
-    months = [b.month for b in bills.values()]
+    latest_month = max((b.month for b in bills.values()), default=None)
+    numbers = {a.id: a.number for a in apartments}
+    latest_bills = [b for b in sorted(bills.values(), key=lambda b: b.apartment_id) if b.month == latest_month]
+    for bill in latest_bills:
+        bill.apartment_number = numbers.get(bill.apartment_id)
     return {"id": house.id, "address": house.address, "created_at": house.created_at,
             "apartment_count": len(apartments), "apartments": apartments,
-            "latest_bill_month": max(months) if months else None}
+            "latest_bill_month": latest_month, "latest_bills": latest_bills}
 
 
 # Apartments and meters.

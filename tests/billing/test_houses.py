@@ -34,6 +34,7 @@ def test_a_house_reads_with_latest_readings_and_latest_bills(accountant):
     assert apartment["meters"][0]["latest_reading"]["value"] == "7.250"
     assert apartment["latest_bill"]["total"] == "3.00"
     assert read["latest_bill_month"] == "2026-03"
+    assert [(b["apartment_number"], b["month"], b["total"]) for b in read["latest_bills"]] == [("1", "2026-03", "3.00")]
 
 
 def test_houses_list_with_apartment_counts_and_edit(accountant):

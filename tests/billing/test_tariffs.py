@@ -12,7 +12,7 @@ def test_tariffs_crud(accountant):
     assert tariff["price"] == "45.5500" and tariff["house"] is None
     house = accountant.post("/api/v1/houses", json=house_body(apartments=0)).json()
     own = accountant.post("/api/v1/tariffs", json={"kind": "water_cold", "price": 40, "valid_from": "2026-01-01",
-                                                   "house": house["id"]})
+                                                   "house_id": house["id"]})
     assert own.status_code == 201 and own.json()["house"] == house["id"]
     assert accountant.get("/api/v1/tariffs", params={"house": house["id"]}).json()["total"] == 1
     edited = accountant.patch(f"/api/v1/tariffs/{tariff['id']}", json={"price": "46"})
