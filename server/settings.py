@@ -54,6 +54,7 @@ class Settings:
     fiscal_callback_secret: str = ""
     fiscal_callback_attempts: int = 5
     fiscal_callback_backoff: float = 1.0
+    billing_chunk_size: int = 500
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -93,6 +94,7 @@ class Settings:
             fiscal_callback_secret=_env("FISCAL_CALLBACK_SECRET"),
             fiscal_callback_attempts=int(_env("FISCAL_CALLBACK_ATTEMPTS", str(defaults.fiscal_callback_attempts))),
             fiscal_callback_backoff=float(_env("FISCAL_CALLBACK_BACKOFF", str(defaults.fiscal_callback_backoff))),
+            billing_chunk_size=int(_env("BILLING_CHUNK_SIZE", str(defaults.billing_chunk_size))),
         )
 
     @property
