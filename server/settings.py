@@ -46,6 +46,15 @@ class Settings:
     http_body_timeout: float = 30.0
     trusted_proxies: tuple = ()
     log_level: str = "INFO"
+    # analytics: Kafka (empty bootstrap servers: the embedded profile's in-process bus)
+    kafka_bootstrap_servers: str = ""
+    kafka_api_version: str = "2.3.0"
+    kafka_receipts_topic: str = "receipts"
+    kafka_consumer_group: str = "analytics"
+    kafka_consumer: bool = True
+    kafka_relay: bool = True
+    kafka_session_timeout_ms: int = 6000
+    kafka_request_timeout_ms: int = 5000
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -77,6 +86,14 @@ class Settings:
             http_body_timeout=float(_env("HTTP_BODY_TIMEOUT", str(defaults.http_body_timeout))),
             trusted_proxies=tuple(a.strip() for a in _env("TRUSTED_PROXIES").split(",") if a.strip()),
             log_level=_env("LOG_LEVEL", defaults.log_level),
+            kafka_bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS"),
+            kafka_api_version=_env("KAFKA_API_VERSION", defaults.kafka_api_version),
+            kafka_receipts_topic=_env("KAFKA_RECEIPTS_TOPIC", defaults.kafka_receipts_topic),
+            kafka_consumer_group=_env("KAFKA_CONSUMER_GROUP", defaults.kafka_consumer_group),
+            kafka_consumer=_bool(_env("KAFKA_CONSUMER", "on")),
+            kafka_relay=_bool(_env("KAFKA_RELAY", "on")),
+            kafka_session_timeout_ms=int(_env("KAFKA_SESSION_TIMEOUT_MS", str(defaults.kafka_session_timeout_ms))),
+            kafka_request_timeout_ms=int(_env("KAFKA_REQUEST_TIMEOUT_MS", str(defaults.kafka_request_timeout_ms))),
         )
 
     @property
