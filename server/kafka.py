@@ -21,17 +21,23 @@ def api_version() -> tuple:
     return tuple(int(part) for part in settings.kafka_api_version.split("."))
 
 
+def delivery_timeout_ms() -> int:
+    """How long a record may wait for its acknowledgement, retries included: then its send fails."""
+    return max(30000, 2 * settings.kafka_request_timeout_ms + 5)
+
+
 def producer_config() -> dict:
     """kafka-python's producer settings: nothing acknowledged before every in-sync replica has it, and
-    retries that neither duplicate (idempotence) nor reorder (one request in flight per broker)."""
+    retries (until the delivery timeout) that neither duplicate (idempotence) nor reorder (one request in
+    flight per broker)."""
     return {
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "api_version": api_version(),
         "acks": "all",
         "enable_idempotence": True,
         "max_in_flight_requests_per_connection": 1,
-        "retries": 5,
         "request_timeout_ms": settings.kafka_request_timeout_ms,
+        "delivery_timeout_ms": delivery_timeout_ms(),
         "max_block_ms": settings.kafka_request_timeout_ms,
         "linger_ms": 5,
         "client_id": "receipt-hub-relay",
