@@ -88,14 +88,22 @@ def take_receipt(receipt: dict, raw: str, username: str) -> bool:
     return False
 
 
+def clean(text) -> str:
+    """Text any database keeps: no NUL, no lone surrogates."""
+    return str(text).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def log_rejection(raw: str, reason: str, details: dict | None, username: str) -> None:
     """A request that brought no valid receipt, with why."""
     transaction_id = None
     with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
         found = json.loads(raw).get("transaction_id")
-        transaction_id = str(found)[:100] if found is not None else None
-    ReceiptEvent.create(transaction_id=transaction_id, status="rejected", reason=reason[:2000], details=details,
-                        payload=raw[:PAYLOAD_LIMIT].replace("\x00", ""), username=username)
+        transaction_id = clean(found)[:100] if found is not None else None
+    if details is not None:
+        details = {clean(name): [clean(m) for m in (found if isinstance(found, list) else [found])]
+                   for name, found in details.items()}
+    ReceiptEvent.create(transaction_id=transaction_id, status="rejected", reason=clean(reason)[:2000],
+                        details=details, payload=clean(raw[:PAYLOAD_LIMIT]), username=username)
 
 
 # --- relay -----------------------------------------------------------------------------------------
