@@ -329,7 +329,7 @@ def recompute_hours(hours: list[dt.datetime]) -> int:
         fixes = []
         for key in truth.keys() | kept.keys():
             right = truth.get(key, (0, 0, 0, 0))
-            right = (right[0], *(decimal.Decimal(v or 0).quantize(KOPECK) for v in right[1:]))
+            right = (right[0], *(dec(v) for v in right[1:]))
             if kept.get(key) != right:
                 log.warning("analytics drift at %s %s: kept %s, receipts say %s", key[0], key[1].isoformat(),
                             kept.get(key), right)
@@ -349,7 +349,7 @@ def recompute_hours(hours: list[dt.datetime]) -> int:
         fixes = []
         for key in truth_c.keys() | kept_c.keys():
             spent, n = truth_c.get(key, (0, 0))
-            right = (decimal.Decimal(spent or 0).quantize(KOPECK), n)
+            right = (dec(spent), n)
             if kept_c.get(key) != right:
                 log.warning("analytics drift at %s %s %s: kept %s, receipts say %s", key[0], key[1].isoformat(),
                             key[2], kept_c.get(key), right)
@@ -363,6 +363,11 @@ def recompute_hours(hours: list[dt.datetime]) -> int:
 
 # --- reading the figures ---------------------------------------------------------------------------
 
+def dec(value) -> decimal.Decimal:
+    """A sum from the database as an exact decimal to kopecks (SQLite's SUM over NUMERIC is a float)."""
+    return decimal.Decimal(str(value or 0)).quantize(KOPECK, rounding=decimal.ROUND_HALF_UP)
+
+
 def average(total, count) -> decimal.Decimal:
     if not count:
         return decimal.Decimal("0.00")
@@ -370,7 +375,7 @@ def average(total, count) -> decimal.Decimal:
 
 
 def money_text(value) -> str:
-    return str(decimal.Decimal(value or 0).quantize(KOPECK))
+    return str(dec(value))
 
 
 def period_filter(model, params: dict) -> list:
@@ -412,14 +417,14 @@ def analytics(params: dict) -> dict:
                                 peewee.fn.SUM(CategoryHour.receipts))
             .where(*period_filter(CategoryHour, params) or [ALL])
             .group_by(CategoryHour.place, CategoryHour.category).tuples()):
-        categories[place][category] = (decimal.Decimal(spent or 0), int(count or 0))
+        categories[place][category] = (dec(spent), int(count or 0))
     places, overall_categories = [], defaultdict(lambda: [decimal.Decimal(0), 0])
     sums = [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)]
     for place, name, n, total, vat, tips in per_place:
         n = int(n or 0)
         places.append({"place_id": place, "place_name": name, **figures(n, total, vat, tips, categories[place])})
-        for i, value in enumerate((n, total, vat, tips)):
-            sums[i] += value or 0
+        for i, value in enumerate((n, dec(total), dec(vat), dec(tips))):
+            sums[i] += value
         for category, (spent, count) in categories[place].items():
             overall_categories[category][0] += spent
             overall_categories[category][1] += count
@@ -453,7 +458,7 @@ def places_query(params: dict):
 
 def with_average(place: Place) -> Place:
     place.total_purchases = int(place.total_purchases or 0)
-    place.total_amount = decimal.Decimal(place.total_amount or 0).quantize(KOPECK)
+    place.total_amount = dec(place.total_amount)
     place.average_receipt = average(place.total_amount, place.total_purchases)
     return place
 
