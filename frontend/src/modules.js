@@ -2,9 +2,10 @@
 // index.js gives its resources, its pages, its home-page cards (each with the permissions that reading and writing it need, from
 // GET /api/v1/me), its messages in each language and its home-page cards.
 import accounts from './accounts';
+import analytics from './analytics';
 import printing from './printing';
 
-export const MODULES = [printing, accounts];
+export const MODULES = [printing, analytics, accounts];
 
 export const RESOURCES = MODULES.flatMap((module) => module.resources);
 
