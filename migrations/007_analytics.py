@@ -38,6 +38,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     class Outbox(pw.Model):
         topic = pw.CharField(max_length=255)
         key = pw.CharField(max_length=100)
+        message_id = pw.CharField(max_length=100, default="")
         payload = pw.TextField()
         created_at = pw.DateTimeField()
         sent_at = pw.DateTimeField(null=True, index=True)

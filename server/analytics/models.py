@@ -44,6 +44,7 @@ class Outbox(BaseModel):
 
     topic = peewee.CharField(max_length=255)
     key = peewee.CharField(max_length=100)
+    message_id = peewee.CharField(max_length=100, default="")  # the receipt's transaction_id
     payload = peewee.TextField()
     created_at = UTCDateTimeField(default=utcnow)
     sent_at = UTCDateTimeField(null=True, index=True)

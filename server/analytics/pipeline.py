@@ -82,6 +82,10 @@ class Relay(Loop):
 
     def loop(self) -> None:
         producer, backoff = None, 0.2
+        if not settings.kafka_bootstrap_servers:
+            resent = with_connection(service.resend_unprocessed)
+            if resent:
+                log.warning("relay: %d receipts the in-process bus lost at the last stop are published again", resent)
         while not self.stopping.is_set():
             try:
                 if producer is None:

@@ -72,8 +72,8 @@ def take_receipt(receipt: dict, raw: str, username: str) -> bool:
         if taken:
             ReceiptEvent.create(transaction_id=transaction_id, status="accepted", payload=raw[:PAYLOAD_LIMIT],
                                 username=username, created_at=now)
-            Outbox.create(topic=settings.kafka_receipts_topic, key=receipt["place_id"], payload=text,
-                          created_at=now)
+            Outbox.create(topic=settings.kafka_receipts_topic, key=receipt["place_id"], message_id=transaction_id,
+                          payload=text, created_at=now)
     if taken:
         outbox_ready.set()
         return True
@@ -155,6 +155,15 @@ def publish_outbox(producer, limit: int = 500, wait: float | None = None) -> int
     if error is not None:
         raise RelayFailed(f"{len(failed)} of {len(rows)} not published: {error!r}")
     return len(delivered)
+
+
+def resend_unprocessed() -> int:
+    """The embedded profile's bus lives in the server's memory: what it held unconsumed when the server
+    stopped is gone. Outbox rows sent but never processed are published again (the consumer's marks
+    make a repeat harmless). Answers how many."""
+    processed = ProcessedMessage.select(ProcessedMessage.id)
+    return (Outbox.update(sent_at=None)
+            .where(Outbox.sent_at.is_null(False), Outbox.message_id.not_in(processed)).execute())
 
 
 def outbox_status() -> dict:
@@ -314,28 +323,34 @@ def store_receipts(receipts: list[dict]) -> None:
                          "receipts": f[1]} for (place, hour, category), f in sorted(category_hours.items())])
 
 
+def upsert(model, rows: list[dict], keys: tuple[str, ...], values: tuple[str, ...], replace: bool) -> None:
+    """Insert rows, or on a clash of `keys` add their `values` to the row there (`replace`: put them in
+    its place), in a statement per thousand rows. The SQL is written here, as in
+    `server.db.insert_skipping_conflicts`: peewee's builder costs the consumer more than the database."""
+    if not rows:
+        return
+    table = model._meta.table_name
+    fields = [model._meta.fields[name] for name in (*keys, *values)]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    conflict = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in keys)
+    updates = ", ".join(
+        f'"{c}" = EXCLUDED."{c}"' if replace else f'"{c}" = "{table}"."{c}" + EXCLUDED."{c}"'
+        for c in (model._meta.fields[name].column_name for name in values))
+    row_params = "(" + ", ".join([database.param] * len(fields)) + ")"
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        sql = (f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row_params] * len(chunk))} '
+               f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+        database.execute_sql(sql, [field.db_value(row[field.name]) for row in chunk for field in fields])
+
+
 def add_place_hours(rows: list[dict], replace: bool = False) -> None:
     """Upsert hourly figures: added to what is there (the consumer), or put in its place (recompute)."""
-    def new(field):
-        return peewee.EXCLUDED[field.column_name]
-
-    fields = (PlaceHour.purchases, PlaceHour.total, PlaceHour.vat, PlaceHour.tips)
-    update = {f: new(f) if replace else f + new(f) for f in fields}
-    for start in range(0, len(rows), 1000):
-        PlaceHour.insert_many(rows[start:start + 1000]).on_conflict(
-            conflict_target=[PlaceHour.place, PlaceHour.hour], update=update).execute()
+    upsert(PlaceHour, rows, ("place", "hour"), ("purchases", "total", "vat", "tips"), replace)
 
 
 def add_category_hours(rows: list[dict], replace: bool = False) -> None:
-    def new(field):
-        return peewee.EXCLUDED[field.column_name]
-
-    fields = (CategoryHour.total_spent, CategoryHour.receipts)
-    update = {f: new(f) if replace else f + new(f) for f in fields}
-    for start in range(0, len(rows), 1000):
-        CategoryHour.insert_many(rows[start:start + 1000]).on_conflict(
-            conflict_target=[CategoryHour.place, CategoryHour.hour, CategoryHour.category],
-            update=update).execute()
+    upsert(CategoryHour, rows, ("place", "hour", "category"), ("total_spent", "receipts"), replace)
 
 
 # --- hourly recompute (Celery beat) ----------------------------------------------------------------

@@ -186,3 +186,12 @@ def test_over_kafka_the_consumer_loop_stores_once_skips_dead_letters_and_commits
     reader = kafka.make_consumer([topic], group)  # the group committed past every message
     assert sum(reader.committed(TopicPartition(topic, p)) or 0 for p in (0, 1)) == 4
     reader.close(autocommit=False)
+
+
+def test_on_the_embedded_bus_what_was_sent_but_never_consumed_is_published_again():
+    service.store_messages(records([receipt_body("tx-done")]))
+    now = service.utcnow()
+    Outbox.create(topic="receipts", key="place-1", message_id="tx-done", payload="{}", sent_at=now)
+    lost = Outbox.create(topic="receipts", key="place-1", message_id="tx-lost", payload="{}", sent_at=now)
+    assert service.resend_unprocessed() == 1
+    assert Outbox.get_by_id(lost.id).sent_at is None
