@@ -195,3 +195,27 @@ def test_on_the_embedded_bus_what_was_sent_but_never_consumed_is_published_again
     lost = Outbox.create(topic="receipts", key="place-1", message_id="tx-lost", payload="{}", sent_at=now)
     assert service.resend_unprocessed() == 1
     assert Outbox.get_by_id(lost.id).sent_at is None
+
+
+def test_python_m_server_consume_and_relay_run_alone_and_stop_on_sigterm(kafka_cluster):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from server.settings import PROJECT_ROOT
+
+    topic = f"alone-{uuid.uuid4().hex[:8]}"
+    kafka_cluster.create_topic(topic, 1)
+    env = {**os.environ, "KAFKA_RECEIPTS_TOPIC": topic, "KAFKA_CONSUMER_GROUP": f"g-{topic}"}
+    Outbox.create(topic=topic, key="place-1", message_id="tx-alone", payload=message(receipt_body("tx-alone")).decode())
+    processes = [subprocess.Popen([sys.executable, "-m", "server", command], cwd=PROJECT_ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for command in ("relay", "consume")]
+    try:
+        wait_until(lambda: stored("tx-alone"), timeout=60, message="the receipt to go through relay and consumer")
+        assert unsent() == 0
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        codes = [process.wait(30) for process in processes]
+    assert codes == [0, 0], [p.stderr.read()[-2000:] for p in processes]
