@@ -8,10 +8,14 @@ from server.analytics.schemas import (
     PlaceListQuery, PlacePageSchema, PlaceSchema, Unreadable,
 )
 from server.auth import Needs
+from server.batching import Batcher
 from server.db import paginate, run_db
 from server.http import ApiError, BaseHandler, api
 
 WRITE_RECEIPTS = Needs("analytics:receipts:write")
+
+# Receipts posted at once are taken together: one transaction and a statement per table for a batch.
+intake = Batcher(service.take_receipts, in_flight=2)
 READ = Needs("analytics:read")
 
 
@@ -44,7 +48,7 @@ class ChecksHandler(BaseHandler):
             await run_db(service.log_rejection, self.raw_body(), messages.INVALID_RECEIPT, self.body.details,
                          username)
             raise ApiError(400, messages.INVALID_RECEIPT, self.body.details)
-        new = await run_db(service.take_receipt, self.body, self.raw_body(), username)
+        new = await intake.submit((self.body, self.raw_body(), username))
         transaction_id = self.body["transaction_id"]
         if new:
             self.write_json({"transaction_id": transaction_id, "status": messages.ACCEPTED}, 202)

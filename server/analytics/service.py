@@ -58,33 +58,63 @@ def message_of(receipt: dict) -> dict:
 
 
 def take_receipt(receipt: dict, raw: str, username: str) -> bool:
-    """Accept a valid receipt: True when it is new (it, its event and its outbox row are committed
-    together), False when the same content was accepted before. Other content under the same
-    transaction id raises Conflict. The unique transaction id decides between racing requests."""
-    message = message_of(receipt)
-    text = dumps(message)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    transaction_id, now = receipt["transaction_id"], utcnow()
+    """Accept one valid receipt (see take_receipts): True when new, False when the same content was
+    accepted before; Conflict when other content was."""
+    result, = take_receipts([(receipt, raw, username)])
+    if isinstance(result, Conflict):
+        raise result
+    return result
+
+
+def take_receipts(submissions: list[tuple[dict, str, str]]) -> list:
+    """Accept valid receipts (receipt, raw body, username), as many as arrived together. Each new one,
+    its `accepted` event and its outbox row are committed in one transaction (outbox ids in arrival
+    order). Answers, for each: True (new), False (the same content was accepted before: a `duplicate`
+    event, nothing forwarded), or a Conflict (other content under that transaction id: a `conflict`
+    event). The unique transaction id decides between racing requests, here or in another process."""
+    prepared = []
+    for receipt, raw, username in submissions:
+        text = dumps(message_of(receipt))
+        prepared.append((receipt, text, hashlib.sha256(text.encode()).hexdigest(), raw[:PAYLOAD_LIMIT], username))
+    now = utcnow()
+    first: dict[str, int] = {}
+    for i, (receipt, *_) in enumerate(prepared):
+        first.setdefault(receipt["transaction_id"], i)
+    results: list = [None] * len(prepared)
     with database.atomic():
-        taken = insert_skipping_conflicts(IncomingReceipt, [{
-            "transaction_id": transaction_id, "place_id": receipt["place_id"], "content_hash": digest,
-            "payload": message, "created_at": now}], IncomingReceipt.id)
-        if taken:
-            ReceiptEvent.create(transaction_id=transaction_id, status="accepted", payload=raw[:PAYLOAD_LIMIT],
-                                username=username, created_at=now)
-            Outbox.create(topic=settings.kafka_receipts_topic, key=receipt["place_id"], message_id=transaction_id,
-                          payload=text, created_at=now)
-    if taken:
+        rows = [{"transaction_id": prepared[i][0]["transaction_id"], "place_id": prepared[i][0]["place_id"],
+                 "content_hash": prepared[i][2], "payload": json.loads(prepared[i][1]), "created_at": now}
+                for i in sorted(first.values(), key=lambda i: prepared[i][0]["transaction_id"])]
+        taken = set(insert_skipping_conflicts(IncomingReceipt, rows, IncomingReceipt.transaction_id))
+        accepted = sorted(i for i in first.values() if prepared[i][0]["transaction_id"] in taken)
+        if accepted:
+            insert_skipping_conflicts(ReceiptEvent, [
+                {"transaction_id": prepared[i][0]["transaction_id"], "status": "accepted", "reason": "",
+                 "details": None, "payload": prepared[i][3], "username": prepared[i][4], "created_at": now}
+                for i in accepted], ReceiptEvent.id)
+            insert_skipping_conflicts(Outbox, [
+                {"topic": settings.kafka_receipts_topic, "key": prepared[i][0]["place_id"],
+                 "message_id": prepared[i][0]["transaction_id"], "payload": prepared[i][1], "created_at": now,
+                 "sent_at": None, "attempts": 0, "last_error": None}
+                for i in accepted], Outbox.id)
+    for i in accepted:
+        results[i] = True
+    if accepted:
         outbox_ready.set()
-        return True
-    earlier = IncomingReceipt.get(IncomingReceipt.transaction_id == transaction_id)
-    same = earlier.content_hash == digest
-    ReceiptEvent.create(transaction_id=transaction_id, status="duplicate" if same else "conflict",
-                        reason="" if same else messages.CONFLICT, payload=raw[:PAYLOAD_LIMIT],
-                        username=username, created_at=now)
-    if not same:
-        raise Conflict()
-    return False
+    others = [i for i, result in enumerate(results) if result is None]
+    if others:
+        earlier = dict(IncomingReceipt.select(IncomingReceipt.transaction_id, IncomingReceipt.content_hash).where(
+            IncomingReceipt.transaction_id.in_({prepared[i][0]["transaction_id"] for i in others})).tuples())
+        events = []
+        for i in others:
+            receipt, _, digest, raw, username = prepared[i]
+            same = earlier.get(receipt["transaction_id"]) == digest
+            results[i] = False if same else Conflict()
+            events.append({"transaction_id": receipt["transaction_id"], "status": "duplicate" if same else "conflict",
+                           "reason": "" if same else messages.CONFLICT, "details": None, "payload": raw,
+                           "username": username, "created_at": now})
+        insert_skipping_conflicts(ReceiptEvent, events, ReceiptEvent.id)
+    return results
 
 
 def clean(text) -> str:

@@ -111,3 +111,20 @@ def test_twenty_identical_receipts_at_once_get_one_202(pos, live_server):
     assert Outbox.select().count() == 1 and IncomingReceipt.select().count() == 1
     assert len(events("accepted")) == 1 and len(events("duplicate")) == 19
     wait_until(lambda: stored("tx-race"), message="the receipt to be consumed")
+
+
+def test_receipts_taken_together_answer_each_alone():
+    from server.analytics import service
+    from server.analytics.schemas import ReceiptSchema
+
+    def load(body):
+        return ReceiptSchema().load(body), json.dumps(body), "pos"
+
+    service.take_receipts([load(receipt_body("tx-old"))])
+    results = service.take_receipts([load(receipt_body("tx-a")), load(receipt_body("tx-old")),
+                                     load(receipt_body("tx-a")), load(receipt_body("tx-a", tips_amount=1)),
+                                     load(receipt_body("tx-old", tips_amount=1)), load(receipt_body("tx-b"))])
+    assert results[:3] == [True, False, False] and results[5] is True
+    assert isinstance(results[3], service.Conflict) and isinstance(results[4], service.Conflict)
+    assert [o.message_id for o in Outbox.select().order_by(Outbox.id)] == ["tx-old", "tx-a", "tx-b"]
+    assert sorted(e.status for e in events()) == ["accepted"] * 3 + ["conflict"] * 2 + ["duplicate"] * 2
