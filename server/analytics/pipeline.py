@@ -113,7 +113,7 @@ class Consumer(Loop):
 
     name = "consumer"
 
-    def __init__(self, topic: str | None = None, group: str | None = None, max_records: int = 2000):
+    def __init__(self, topic: str | None = None, group: str | None = None, max_records: int = 5000):
         super().__init__()
         self.topic, self.group, self.max_records = topic, group, max_records
 
@@ -128,8 +128,7 @@ class Consumer(Loop):
             try:
                 if consumer is None:
                     consumer = kafka.make_consumer([topic], group)
-                polled = consumer.poll(timeout_ms=300, max_records=self.max_records)
-                records = [record for batch in polled.values() for record in batch]
+                records = self.poll(consumer)
                 if records:
                     with_connection(service.store_messages, records)
                     consumer.commit()
@@ -143,6 +142,20 @@ class Consumer(Loop):
                 backoff = min(backoff * 2, 5.0)
         if consumer is not None:
             close_quietly(consumer)
+
+
+    def poll(self, consumer) -> list:
+        """Up to max_records: what the first poll waited for, then what else is fetched already (a fetch
+        answers for one partition at a time; one transaction for several costs far less than several)."""
+        polled = consumer.poll(timeout_ms=300, max_records=self.max_records)
+        records = [record for batch in polled.values() for record in batch]
+        while records and len(records) < self.max_records:
+            more = [record for batch in consumer.poll(timeout_ms=0, max_records=self.max_records - len(records))
+                    .values() for record in batch]
+            if not more:
+                break
+            records += more
+        return records
 
 
 def close_quietly(client) -> None:
