@@ -14,6 +14,7 @@ MODULES = (
     "printing",
     "fiscal",
     "billing",
+    "analytics",
 )
 
 

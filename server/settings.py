@@ -55,6 +55,15 @@ class Settings:
     fiscal_callback_attempts: int = 5
     fiscal_callback_backoff: float = 1.0
     billing_chunk_size: int = 500
+    # analytics: Kafka (empty bootstrap servers: the embedded profile's in-process bus)
+    kafka_bootstrap_servers: str = ""
+    kafka_api_version: str = "2.3.0"
+    kafka_receipts_topic: str = "receipts"
+    kafka_consumer_group: str = "analytics"
+    kafka_consumer: bool = True
+    kafka_relay: bool = True
+    kafka_session_timeout_ms: int = 6000
+    kafka_request_timeout_ms: int = 5000
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -95,6 +104,14 @@ class Settings:
             fiscal_callback_attempts=int(_env("FISCAL_CALLBACK_ATTEMPTS", str(defaults.fiscal_callback_attempts))),
             fiscal_callback_backoff=float(_env("FISCAL_CALLBACK_BACKOFF", str(defaults.fiscal_callback_backoff))),
             billing_chunk_size=int(_env("BILLING_CHUNK_SIZE", str(defaults.billing_chunk_size))),
+            kafka_bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS"),
+            kafka_api_version=_env("KAFKA_API_VERSION", defaults.kafka_api_version),
+            kafka_receipts_topic=_env("KAFKA_RECEIPTS_TOPIC", defaults.kafka_receipts_topic),
+            kafka_consumer_group=_env("KAFKA_CONSUMER_GROUP", defaults.kafka_consumer_group),
+            kafka_consumer=_bool(_env("KAFKA_CONSUMER", "on")),
+            kafka_relay=_bool(_env("KAFKA_RELAY", "on")),
+            kafka_session_timeout_ms=int(_env("KAFKA_SESSION_TIMEOUT_MS", str(defaults.kafka_session_timeout_ms))),
+            kafka_request_timeout_ms=int(_env("KAFKA_REQUEST_TIMEOUT_MS", str(defaults.kafka_request_timeout_ms))),
         )
 
     @property

@@ -42,6 +42,17 @@ elif PROFILE == "embedded":
 else:
     raise SystemExit(f"RH_TEST_PROFILE must be production or embedded, not {PROFILE!r}")
 
+# Kafka: on the production profile a real wire-protocol broker (librdkafka's mock cluster, in this
+# process); on the embedded profile the in-process bus, as `make run` has it.
+KAFKA = None
+if PROFILE == "production":
+    from tests.kafka_mock import MockCluster
+
+    KAFKA = MockCluster({"receipts": 3})
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = KAFKA.bootstrap_servers
+else:
+    os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+
 import psycopg2  # noqa: E402
 import requests  # noqa: E402
 
@@ -129,6 +140,14 @@ def db(test_database):
                 module.reset()
         login_throttle.clear()
         yield database
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster():
+    """The session's mock Kafka cluster (production profile only)."""
+    if KAFKA is None:
+        pytest.skip("a Kafka broker runs on the production profile only")
+    return KAFKA
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 // index.js gives its resources, its pages, its home-page cards (each with the permissions that reading and writing it need, from
 // GET /api/v1/me), its messages in each language and its home-page cards.
 import accounts from './accounts';
+import analytics from './analytics';
 import billing from './billing';
 import fiscal from './fiscal';
 import printing from './printing';
 
-export const MODULES = [printing, fiscal, billing, accounts];
+export const MODULES = [printing, fiscal, billing, analytics, accounts];
 
 export const RESOURCES = MODULES.flatMap((module) => module.resources);
 

@@ -1,0 +1,11 @@
+"""What the analytics module says to clients (Russian first; the dashboard has both languages)."""
+
+INVALID_RECEIPT = "Некорректный чек"
+ACCEPTED = "accepted"
+DUPLICATE = "already accepted"
+CONFLICT = "Чек с таким transaction_id уже принят с другим содержимым"
+TOTAL_MISMATCH = "Сумма чека должна равняться сумме цена × количество по позициям: {expected}"
+VAT_OVER_TOTAL = "НДС не может превышать сумму чека"
+TOO_PRECISE = "Не более {places} знаков после запятой"
+NO_SUCH_PLACE = "Место покупки не найдено"
+PERIOD_REVERSED = "Начало периода должно быть раньше конца"

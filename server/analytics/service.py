@@ -1,0 +1,568 @@
+"""Analytics logic: the intake (receipt, event and outbox row in one transaction), the relay that
+publishes the outbox, the consumer that stores receipts with their hourly figures, and the figures
+read back. No Tornado here."""
+import contextlib
+import datetime as dt
+import decimal
+import hashlib
+import json
+import logging
+import threading
+from collections import defaultdict
+
+import peewee
+
+from server.analytics import messages
+from server.analytics.models import (
+    CategoryHour, DeadLetter, IncomingReceipt, Outbox, Place, PlaceHour, ProcessedMessage, Receipt,
+    ReceiptEvent, ReceiptItem,
+)
+from server.analytics.schemas import KOPECK, exact_total, line_amount
+from server.db import database, dumps, insert_skipping_conflicts, is_sqlite, utcnow
+from server.settings import settings
+
+log = logging.getLogger("server.analytics")
+
+RELAY_LOCK = 15_007  # the PostgreSQL advisory lock one relay at a time holds while it publishes
+PAYLOAD_LIMIT = 10_000  # characters of a request's body kept in its event
+ALL = peewee.SQL("1 = 1")  # a where() with no condition
+
+# Set when an intake commits an outbox row: the relay thread of this process publishes it at once.
+outbox_ready = threading.Event()
+
+
+class Conflict(Exception):
+    """The transaction id was taken by a receipt with other content."""
+
+    def __init__(self):
+        super().__init__(messages.CONFLICT)
+
+
+# --- intake ----------------------------------------------------------------------------------------
+
+def message_of(receipt: dict) -> dict:
+    """The receipt as it travels through Kafka, and as its content is compared: exact decimals as
+    strings, the time in UTC, the fields in one order."""
+    return {
+        "transaction_id": receipt["transaction_id"],
+        "timestamp": receipt["timestamp"].astimezone(dt.timezone.utc).isoformat(),
+        "place_id": receipt["place_id"],
+        "place_name": receipt["place_name"],
+        "items": [{"product_id": item["product_id"], "quantity": str(item["quantity"]),
+                   "price": str(item["price"]), "category": item["category"]} for item in receipt["items"]],
+        "total_amount": str(receipt["total_amount"]),
+        "vat_amount": str(receipt["vat_amount"]),
+        "tips_amount": str(receipt["tips_amount"]),
+        "payment_method": receipt["payment_method"],
+    }
+
+
+def take_receipt(receipt: dict, raw: str, username: str) -> bool:
+    """Accept one valid receipt (see take_receipts): True when new, False when the same content was
+    accepted before; Conflict when other content was."""
+    result, = take_receipts([(receipt, raw, username)])
+    if isinstance(result, Conflict):
+        raise result
+    return result
+
+
+def take_receipts(submissions: list[tuple[dict, str, str]]) -> list:
+    """Accept valid receipts (receipt, raw body, username), as many as arrived together. Each new one,
+    its `accepted` event and its outbox row are committed in one transaction (outbox ids in arrival
+    order). Answers, for each: True (new), False (the same content was accepted before: a `duplicate`
+    event, nothing forwarded), or a Conflict (other content under that transaction id: a `conflict`
+    event). The unique transaction id decides between racing requests, here or in another process."""
+    prepared = []
+    for receipt, raw, username in submissions:
+        text = dumps(message_of(receipt))
+        prepared.append((receipt, text, hashlib.sha256(text.encode()).hexdigest(), raw[:PAYLOAD_LIMIT], username))
+    now = utcnow()
+    first: dict[str, int] = {}
+    for i, (receipt, *_) in enumerate(prepared):
+        first.setdefault(receipt["transaction_id"], i)
+    results: list = [None] * len(prepared)
+    with database.atomic():
+        rows = [{"transaction_id": prepared[i][0]["transaction_id"], "place_id": prepared[i][0]["place_id"],
+                 "content_hash": prepared[i][2], "payload": json.loads(prepared[i][1]), "created_at": now}
+                for i in sorted(first.values(), key=lambda i: prepared[i][0]["transaction_id"])]
+        taken = set(insert_skipping_conflicts(IncomingReceipt, rows, IncomingReceipt.transaction_id))
+        accepted = sorted(i for i in first.values() if prepared[i][0]["transaction_id"] in taken)
+        if accepted:
+            insert_skipping_conflicts(ReceiptEvent, [
+                {"transaction_id": prepared[i][0]["transaction_id"], "status": "accepted", "reason": "",
+                 "details": None, "payload": prepared[i][3], "username": prepared[i][4], "created_at": now}
+                for i in accepted], ReceiptEvent.id)
+            insert_skipping_conflicts(Outbox, [
+                {"topic": settings.kafka_receipts_topic, "key": prepared[i][0]["place_id"],
+                 "message_id": prepared[i][0]["transaction_id"], "payload": prepared[i][1], "created_at": now,
+                 "sent_at": None, "attempts": 0, "last_error": None}
+                for i in accepted], Outbox.id)
+    for i in accepted:
+        results[i] = True
+    if accepted:
+        outbox_ready.set()
+    others = [i for i, result in enumerate(results) if result is None]
+    if others:
+        earlier = dict(IncomingReceipt.select(IncomingReceipt.transaction_id, IncomingReceipt.content_hash).where(
+            IncomingReceipt.transaction_id.in_({prepared[i][0]["transaction_id"] for i in others})).tuples())
+        events = []
+        for i in others:
+            receipt, _, digest, raw, username = prepared[i]
+            same = earlier.get(receipt["transaction_id"]) == digest
+            results[i] = False if same else Conflict()
+            events.append({"transaction_id": receipt["transaction_id"], "status": "duplicate" if same else "conflict",
+                           "reason": "" if same else messages.CONFLICT, "details": None, "payload": raw,
+                           "username": username, "created_at": now})
+        insert_skipping_conflicts(ReceiptEvent, events, ReceiptEvent.id)
+    return results
+
+
+def clean(text) -> str:
+    """Text any database keeps: no NUL, no lone surrogates."""
+    return str(text).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def log_rejection(raw: str, reason: str, details: dict | None, username: str) -> None:
+    """A request that brought no valid receipt, with why."""
+    transaction_id = None
+    with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
+        found = json.loads(raw).get("transaction_id")
+        transaction_id = clean(found)[:100] if found is not None else None
+    if details is not None:
+        details = {clean(name): [clean(m) for m in (found if isinstance(found, list) else [found])]
+                   for name, found in details.items()}
+    ReceiptEvent.create(transaction_id=transaction_id, status="rejected", reason=clean(reason)[:2000],
+                        details=details, payload=clean(raw[:PAYLOAD_LIMIT]), username=username)
+
+
+# --- relay -----------------------------------------------------------------------------------------
+
+class RelayFailed(Exception):
+    pass
+
+
+def publish_outbox(producer, limit: int = 500, wait: float | None = None) -> int:
+    """Publish the oldest unsent outbox rows, in id order, key place_id; mark those Kafka
+    acknowledged. Answers how many. Waits for every send to conclude (delivered or failed after the
+    producer's delivery timeout), so a row is marked only when Kafka has it, and re-sent only when it
+    failed. One relay at a time publishes (an advisory lock on PostgreSQL; one process on SQLite)."""
+    from server.kafka import delivery_timeout_ms
+
+    wait = wait if wait is not None else delivery_timeout_ms() / 1000 + 5
+    holding = contextlib.nullcontext() if is_sqlite() else database.atomic()
+    with holding:
+        if not is_sqlite():
+            locked, = database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (RELAY_LOCK,)).fetchone()
+            if not locked:
+                return 0
+        rows = list(Outbox.select(Outbox.id, Outbox.topic, Outbox.key, Outbox.payload)
+                    .where(Outbox.sent_at.is_null()).order_by(Outbox.id).limit(limit))
+        if not rows:
+            return 0
+        sent, failed, error = [], [], None
+        for row in rows:
+            try:
+                future = producer.send(row.topic, key=row.key.encode(), value=row.payload.encode())
+            except Exception as refused:  # noqa: BLE001 -- kafka-python raises its own and OSErrors
+                failed.append(row.id)
+                error = error or refused
+                continue
+            sent.append((row.id, future))
+        delivered = []
+        for row_id, future in sent:
+            try:
+                future.get(timeout=wait)
+                delivered.append(row_id)
+            except Exception as failure:  # noqa: BLE001
+                failed.append(row_id)
+                error = error or failure
+        now = utcnow()
+        if delivered:
+            Outbox.update(sent_at=now, last_error=None).where(Outbox.id.in_(delivered)).execute()
+        if failed:
+            Outbox.update(attempts=Outbox.attempts + 1, last_error=str(error)[:2000] or type(error).__name__).where(
+                Outbox.id.in_(failed)).execute()
+    if error is not None:
+        raise RelayFailed(f"{len(failed)} of {len(rows)} not published: {error!r}")
+    return len(delivered)
+
+
+def resend_unprocessed() -> int:
+    """The embedded profile's bus lives in the server's memory: what it held unconsumed when the server
+    stopped is gone. Outbox rows sent but never processed are published again (the consumer's marks
+    make a repeat harmless). Answers how many."""
+    processed = ProcessedMessage.select(ProcessedMessage.id)
+    return (Outbox.update(sent_at=None)
+            .where(Outbox.sent_at.is_null(False), Outbox.message_id.not_in(processed)).execute())
+
+
+def outbox_status() -> dict:
+    unsent = Outbox.select().where(Outbox.sent_at.is_null())
+    oldest = unsent.order_by(Outbox.id).first()
+    now = utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "unsent": unsent.count(),
+        "oldest_unsent_at": oldest.created_at if oldest else None,
+        "lag_seconds": (now - oldest.created_at).total_seconds() if oldest else 0.0,
+        "last_error": oldest.last_error if oldest else None,
+        "sent": Outbox.select().where(Outbox.sent_at.is_null(False)).count(),
+        "dead_letters": DeadLetter.select().count(),
+        "receipts_today": Receipt.select().where(Receipt.stored_at >= midnight).count(),
+    }
+
+
+# --- consumer --------------------------------------------------------------------------------------
+
+def hour_of(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def _text(data: dict, name: str, limit: int = 100) -> str:
+    value = data[name]
+    if not isinstance(value, str) or not 0 < len(value) <= limit or "\x00" in value:
+        raise ValueError(f"{name}: a string of 1 to {limit} characters")
+    return value
+
+
+def _decimal(data: dict, name: str, places: int, positive: bool = False) -> decimal.Decimal:
+    value = data[name]
+    if isinstance(value, (bool, float)) or not isinstance(value, (str, int, decimal.Decimal)):
+        raise ValueError(f"{name}: a decimal")
+    number = decimal.Decimal(value)
+    if (not number.is_finite() or number < 0 or (positive and number == 0)
+            or number != number.quantize(decimal.Decimal(1).scaleb(-places))):
+        raise ValueError(f"{name}: {'a positive' if positive else 'a non-negative'} decimal, {places} places at most")
+    return number
+
+
+def parse(value: bytes) -> dict:
+    """A message's receipt, held to the intake's rules (the relay publishes what the intake validated,
+    in `message_of`'s form); ValueError when it is not one. Written out rather than through the
+    marshmallow schema, which would cost the consumer most of its time."""
+    try:
+        data = json.loads(value.decode("utf-8"), parse_float=decimal.Decimal)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ValueError(f"not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError("not JSON: not an object")
+    try:
+        timestamp = dt.datetime.fromisoformat(_text(data, "timestamp", 40))
+        if timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=dt.timezone.utc)
+        if not isinstance(data["items"], list) or not 0 < len(data["items"]) <= 1000:
+            raise ValueError("items: 1 to 1000 items")
+        items = []
+        for item in data["items"]:
+            if not isinstance(item, dict):
+                raise ValueError("items: objects")
+            items.append({"product_id": _text(item, "product_id"), "category": _text(item, "category"),
+                          "quantity": _decimal(item, "quantity", 3, positive=True),
+                          "price": _decimal(item, "price", 2)})
+        receipt = {
+            "transaction_id": _text(data, "transaction_id"), "timestamp": timestamp.astimezone(dt.timezone.utc),
+            "place_id": _text(data, "place_id"), "place_name": _text(data, "place_name", 255),
+            "items": items, "total_amount": _decimal(data, "total_amount", 2),
+            "vat_amount": _decimal(data, "vat_amount", 2), "tips_amount": _decimal(data, "tips_amount", 2),
+            "payment_method": _text(data, "payment_method", 50),
+        }
+    except KeyError as missing:
+        raise ValueError(f"not a receipt: {missing.args[0]} is missing") from None
+    except (ValueError, TypeError, decimal.InvalidOperation, OverflowError) as error:
+        raise ValueError(f"not a receipt: {error}") from None
+    if receipt["total_amount"] != exact_total(items):
+        raise ValueError(f"not a receipt: total_amount is not {exact_total(items)}")
+    return receipt
+
+
+def store_messages(records) -> dict:
+    """Store a batch of consumed messages in one transaction: each new receipt with its place
+    (created on first sight), its items, its processed-message mark and its hours' figures. A
+    message whose transaction id is marked already changes nothing; one that cannot be parsed goes to
+    the dead letters. Answers counts: stored, duplicates, dead."""
+    receipts, dead, marks = {}, [], []
+    for record in records:
+        try:
+            receipt = parse(record.value)
+        except ValueError as error:
+            dead.append({"topic": record.topic, "partition": record.partition, "offset": record.offset,
+                         "key": record.key.decode("utf-8", "replace") if record.key else None,
+                         "value": record.value.decode("utf-8", "replace").replace("\x00", ""),
+                         "error": str(error)[:2000]})
+            continue
+        if receipt["transaction_id"] not in receipts:
+            receipts[receipt["transaction_id"]] = receipt
+            marks.append({"id": receipt["transaction_id"], "topic": record.topic,
+                          "partition": record.partition, "offset": record.offset})
+    with database.atomic():
+        if dead:
+            DeadLetter.insert_many(dead).on_conflict_ignore().execute()
+        fresh = set(insert_skipping_conflicts(ProcessedMessage, sorted(marks, key=lambda m: m["id"]),
+                                              ProcessedMessage.id)) if marks else set()
+        stored = [receipts[transaction_id] for transaction_id in sorted(fresh)]
+        if stored:
+            store_receipts(stored)
+    for each in dead:
+        log.warning("dead letter %s/%s@%s: %s", each["topic"], each["partition"], each["offset"], each["error"])
+    return {"stored": len(stored), "duplicates": len(records) - len(dead) - len(stored), "dead": len(dead)}
+
+
+def store_receipts(receipts: list[dict]) -> None:
+    """Within the caller's transaction: places, receipts, items, and the hours' figures added to."""
+    now = utcnow()
+    places = {}
+    for receipt in receipts:
+        places.setdefault(receipt["place_id"], receipt["place_name"])
+    Place.insert_many([{"id": place_id, "name": name, "created_at": now}
+                       for place_id, name in sorted(places.items())]).on_conflict_ignore().execute()
+    rows = [{"transaction_id": r["transaction_id"], "place": r["place_id"], "timestamp": r["timestamp"],
+             "hour": hour_of(r["timestamp"]), "total_amount": r["total_amount"], "vat_amount": r["vat_amount"],
+             "tips_amount": r["tips_amount"], "payment_method": r["payment_method"], "stored_at": now}
+            for r in receipts]
+    ids = dict(zip([r["transaction_id"] for r in receipts],
+                   insert_skipping_conflicts(Receipt, rows, Receipt.id)))
+    if len(ids) != len(receipts):  # RETURNING's order is the VALUES' order, but never rely on it
+        ids = dict(Receipt.select(Receipt.transaction_id, Receipt.id).where(
+            Receipt.transaction_id.in_(list(ids))).tuples())
+    items = []
+    place_hours = defaultdict(lambda: [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)])
+    category_hours = defaultdict(lambda: [decimal.Decimal(0), 0])
+    for receipt in receipts:
+        hour = hour_of(receipt["timestamp"])
+        figures = place_hours[(receipt["place_id"], hour)]
+        figures[0] += 1
+        figures[1] += receipt["total_amount"]
+        figures[2] += receipt["vat_amount"]
+        figures[3] += receipt["tips_amount"]
+        spent = defaultdict(decimal.Decimal)
+        for item in receipt["items"]:
+            amount = line_amount(item["price"], item["quantity"])
+            spent[item["category"]] += amount
+            items.append({"receipt": ids[receipt["transaction_id"]], "product_id": item["product_id"],
+                          "category": item["category"], "quantity": item["quantity"], "price": item["price"],
+                          "amount": amount})
+        for category, amount in spent.items():
+            figures_c = category_hours[(receipt["place_id"], hour, category)]
+            figures_c[0] += amount
+            figures_c[1] += 1
+    if items:
+        insert_skipping_conflicts(ReceiptItem, items, ReceiptItem.id)
+    add_place_hours([{"place": place, "hour": hour, "purchases": f[0], "total": f[1], "vat": f[2], "tips": f[3]}
+                     for (place, hour), f in sorted(place_hours.items())])
+    add_category_hours([{"place": place, "hour": hour, "category": category, "total_spent": f[0],
+                         "receipts": f[1]} for (place, hour, category), f in sorted(category_hours.items())])
+
+
+def upsert(model, rows: list[dict], keys: tuple[str, ...], values: tuple[str, ...], replace: bool) -> None:
+    """Insert rows, or on a clash of `keys` add their `values` to the row there (`replace`: put them in
+    its place), in a statement per thousand rows. The SQL is written here, as in
+    `server.db.insert_skipping_conflicts`: peewee's builder costs the consumer more than the database."""
+    if not rows:
+        return
+    table = model._meta.table_name
+    fields = [model._meta.fields[name] for name in (*keys, *values)]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    conflict = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in keys)
+    updates = ", ".join(
+        f'"{c}" = EXCLUDED."{c}"' if replace else f'"{c}" = "{table}"."{c}" + EXCLUDED."{c}"'
+        for c in (model._meta.fields[name].column_name for name in values))
+    row_params = "(" + ", ".join([database.param] * len(fields)) + ")"
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        sql = (f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row_params] * len(chunk))} '
+               f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+        database.execute_sql(sql, [field.db_value(row[field.name]) for row in chunk for field in fields])
+
+
+def add_place_hours(rows: list[dict], replace: bool = False) -> None:
+    """Upsert hourly figures: added to what is there (the consumer), or put in its place (recompute)."""
+    upsert(PlaceHour, rows, ("place", "hour"), ("purchases", "total", "vat", "tips"), replace)
+
+
+def add_category_hours(rows: list[dict], replace: bool = False) -> None:
+    upsert(CategoryHour, rows, ("place", "hour", "category"), ("total_spent", "receipts"), replace)
+
+
+# --- hourly recompute (Celery beat) ----------------------------------------------------------------
+
+def hours_to_recompute(recent_hours: int = 3, since: dt.datetime | None = None) -> list[dt.datetime]:
+    """The last `recent_hours` hours, and every hour a receipt stored since `since` (a late one)
+    belongs to."""
+    now = utcnow()
+    hours = {hour_of(now) - dt.timedelta(hours=n) for n in range(recent_hours)}
+    since = since or now - dt.timedelta(hours=recent_hours)
+    hours.update(hour for hour, in Receipt.select(Receipt.hour).where(Receipt.stored_at >= since)
+                 .distinct().tuples())
+    return sorted(hours)
+
+
+def recompute_hours(hours: list[dt.datetime]) -> int:
+    """Recompute those hours' figures from the stored receipts; correct and log the ones that drifted.
+    Answers how many rows were corrected."""
+    if not hours:
+        return 0
+    corrected = 0
+    with database.atomic():
+        if not is_sqlite():  # consumers adding to these hours wait until the corrected figures are in
+            database.execute_sql(
+                "SELECT 1 FROM analytics_place_hour WHERE hour IN (%s) FOR UPDATE" % ",".join(["%s"] * len(hours)),
+                [PlaceHour.hour.db_value(h) for h in hours])
+        truth = {(place, hour): (n, total, vat, tips) for place, hour, n, total, vat, tips in (
+            Receipt.select(Receipt.place, Receipt.hour, peewee.fn.COUNT(Receipt.id), peewee.fn.SUM(Receipt.total_amount),
+                           peewee.fn.SUM(Receipt.vat_amount), peewee.fn.SUM(Receipt.tips_amount))
+            .where(Receipt.hour.in_(hours)).group_by(Receipt.place, Receipt.hour).tuples())}
+        kept = {(r.place_id, r.hour): (r.purchases, dec(r.total), dec(r.vat), dec(r.tips))
+                for r in PlaceHour.select().where(PlaceHour.hour.in_(hours))}
+        fixes = []
+        for key in truth.keys() | kept.keys():
+            right = truth.get(key, (0, 0, 0, 0))
+            right = (right[0], *(dec(v) for v in right[1:]))
+            if kept.get(key) != right:
+                log.warning("analytics drift at %s %s: kept %s, receipts say %s", key[0], key[1].isoformat(),
+                            kept.get(key), right)
+                fixes.append({"place": key[0], "hour": key[1], "purchases": right[0], "total": right[1],
+                              "vat": right[2], "tips": right[3]})
+        if fixes:
+            add_place_hours(sorted(fixes, key=lambda r: (r["place"], r["hour"])), replace=True)
+        corrected += len(fixes)
+
+        truth_c = {(place, hour, category): (spent, n) for place, hour, category, spent, n in (
+            ReceiptItem.select(Receipt.place, Receipt.hour, ReceiptItem.category, peewee.fn.SUM(ReceiptItem.amount),
+                               peewee.fn.COUNT(peewee.fn.DISTINCT(Receipt.id)))
+            .join(Receipt).where(Receipt.hour.in_(hours))
+            .group_by(Receipt.place, Receipt.hour, ReceiptItem.category).tuples())}
+        kept_c = {(r.place_id, r.hour, r.category): (dec(r.total_spent), r.receipts)
+                  for r in CategoryHour.select().where(CategoryHour.hour.in_(hours))}
+        fixes = []
+        for key in truth_c.keys() | kept_c.keys():
+            spent, n = truth_c.get(key, (0, 0))
+            right = (dec(spent), n)
+            if kept_c.get(key) != right:
+                log.warning("analytics drift at %s %s %s: kept %s, receipts say %s", key[0], key[1].isoformat(),
+                            key[2], kept_c.get(key), right)
+                fixes.append({"place": key[0], "hour": key[1], "category": key[2], "total_spent": right[0],
+                              "receipts": right[1]})
+        if fixes:
+            add_category_hours(sorted(fixes, key=lambda r: (r["place"], r["hour"], r["category"])), replace=True)
+        corrected += len(fixes)
+    return corrected
+
+
+# --- reading the figures ---------------------------------------------------------------------------
+
+def dec(value) -> decimal.Decimal:
+    """A sum from the database as an exact decimal to kopecks (SQLite's SUM over NUMERIC is a float)."""
+    return decimal.Decimal(str(value or 0)).quantize(KOPECK, rounding=decimal.ROUND_HALF_UP)
+
+
+def average(total, count) -> decimal.Decimal:
+    if not count:
+        return decimal.Decimal("0.00")
+    return (decimal.Decimal(total) / count).quantize(KOPECK, rounding=decimal.ROUND_HALF_UP)
+
+
+def money_text(value) -> str:
+    return str(dec(value))
+
+
+def period_filter(model, params: dict) -> list:
+    conditions = []
+    if params.get("from_"):
+        conditions.append(model.hour >= hour_of(params["from_"]))
+    if params.get("to"):
+        conditions.append(model.hour < params["to"])
+    if params.get("place_id"):
+        conditions.append(model.place == params["place_id"])
+    return conditions
+
+
+def figures(n, total, vat, tips, categories: dict) -> dict:
+    return {
+        "total_purchases": n,
+        "total_amount": money_text(total),
+        "average_receipt": str(average(total or 0, n)),
+        "taxes_amount": {"total_vat": money_text(vat), "total_tips": money_text(tips)},
+        "category_analytics": {
+            category: {"total_spent": money_text(spent), "average_receipt": str(average(spent or 0, count)),
+                       "receipts": count}
+            for category, (spent, count) in sorted(categories.items())},
+    }
+
+
+def analytics(params: dict) -> dict:
+    """The seed's structure for each place over the period (hours from `from`'s to before `to`), and
+    the same overall. Averages are a total ÷ its count, half up to kopecks."""
+    conditions = period_filter(PlaceHour, params)
+    per_place = list(
+        PlaceHour.select(PlaceHour.place, Place.name, peewee.fn.SUM(PlaceHour.purchases), peewee.fn.SUM(PlaceHour.total),
+                         peewee.fn.SUM(PlaceHour.vat), peewee.fn.SUM(PlaceHour.tips))
+        .join(Place).where(*conditions or [ALL]).group_by(PlaceHour.place, Place.name).order_by(PlaceHour.place)
+        .tuples())
+    categories = defaultdict(dict)
+    for place, category, spent, count in (
+            CategoryHour.select(CategoryHour.place, CategoryHour.category, peewee.fn.SUM(CategoryHour.total_spent),
+                                peewee.fn.SUM(CategoryHour.receipts))
+            .where(*period_filter(CategoryHour, params) or [ALL])
+            .group_by(CategoryHour.place, CategoryHour.category).tuples()):
+        categories[place][category] = (dec(spent), int(count or 0))
+    places, overall_categories = [], defaultdict(lambda: [decimal.Decimal(0), 0])
+    sums = [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)]
+    for place, name, n, total, vat, tips in per_place:
+        n = int(n or 0)
+        places.append({"place_id": place, "place_name": name, **figures(n, total, vat, tips, categories[place])})
+        for i, value in enumerate((n, dec(total), dec(vat), dec(tips))):
+            sums[i] += value
+        for category, (spent, count) in categories[place].items():
+            overall_categories[category][0] += spent
+            overall_categories[category][1] += count
+    return {
+        "period": {"from": hour_of(params["from_"]).isoformat() if params.get("from_") else None,
+                   "to": params["to"].isoformat() if params.get("to") else None,
+                   "place_id": params.get("place_id")},
+        "places": places,
+        "overall": figures(sums[0], *sums[1:], {c: tuple(v) for c, v in overall_categories.items()}),
+    }
+
+
+def hours(params: dict) -> list[dict]:
+    """Each place's figures hour by hour over the period (the dashboard's chart)."""
+    rows = (PlaceHour.select().where(*period_filter(PlaceHour, params) or [ALL])
+            .order_by(PlaceHour.hour, PlaceHour.place).limit(20000))
+    return [{"place_id": r.place_id, "hour": r.hour, "purchases": r.purchases, "total": money_text(r.total),
+             "vat": money_text(r.vat), "tips": money_text(r.tips)} for r in rows]
+
+
+def places_query(params: dict):
+    """Places with their totals over all time."""
+    n = peewee.fn.COALESCE(peewee.fn.SUM(PlaceHour.purchases), 0)
+    total = peewee.fn.COALESCE(peewee.fn.SUM(PlaceHour.total), 0)
+    query = (Place.select(Place, n.alias("total_purchases"), total.alias("total_amount"))
+             .join(PlaceHour, peewee.JOIN.LEFT_OUTER).group_by(Place.id))
+    if params.get("search"):
+        query = query.where(Place.name.contains(params["search"]) | Place.id.contains(params["search"]))
+    return query
+
+
+def with_average(place: Place) -> Place:
+    place.total_purchases = int(place.total_purchases or 0)
+    place.total_amount = dec(place.total_amount)
+    place.average_receipt = average(place.total_amount, place.total_purchases)
+    return place
+
+
+def get_place(place_id: str) -> Place | None:
+    place = places_query({}).where(Place.id == place_id).first()
+    return with_average(place) if place else None
+
+
+def events_query(params: dict):
+    query = ReceiptEvent.select()
+    if params.get("status"):
+        query = query.where(ReceiptEvent.status == params["status"])
+    if params.get("transaction_id"):
+        query = query.where(ReceiptEvent.transaction_id == params["transaction_id"])
+    return query
+
+
+def dead_letters_query(params: dict):
+    return DeadLetter.select()
