@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 MODULES = (
     "accounts",
     "printing",
+    "payments",
 )
 
 

@@ -46,6 +46,7 @@ class Settings:
     http_body_timeout: float = 30.0
     trusted_proxies: tuple = ()
     log_level: str = "INFO"
+    bank_webhook_secret: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -77,12 +78,18 @@ class Settings:
             http_body_timeout=float(_env("HTTP_BODY_TIMEOUT", str(defaults.http_body_timeout))),
             trusted_proxies=tuple(a.strip() for a in _env("TRUSTED_PROXIES").split(",") if a.strip()),
             log_level=_env("LOG_LEVEL", defaults.log_level),
+            bank_webhook_secret=_env("BANK_WEBHOOK_SECRET"),
         )
 
     @property
     def embedded(self) -> bool:
         """No broker configured: background work runs inside the server process."""
         return not self.celery_broker_url
+
+    @property
+    def bank_webhook_secrets(self) -> list[str]:
+        """BANK_WEBHOOK_SECRET: one secret, or several separated by commas during a rotation."""
+        return [secret.strip() for secret in self.bank_webhook_secret.split(",") if secret.strip()]
 
     @property
     def pdf_dir(self) -> Path:
