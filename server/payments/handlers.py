@@ -1,6 +1,7 @@
 """Payments over HTTP: the bank's webhook (signed), the seed's balance endpoint, the admin REST API and
 the simulator that sends a signed webhook to this server over HTTP, as a bank would."""
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -138,10 +139,39 @@ class BankSignature(Access):
 BANK = BankSignature()
 
 
+def refusal_reason(status: int, error) -> str:
+    if isinstance(error, ApiError):
+        details = json.dumps(error.details, ensure_ascii=False) if error.details else ""
+        return error.message + (": " + details if details else "")
+    return common_messages.BY_STATUS.get(status, common_messages.ERROR)
+
+
+def logs_refusals(method):
+    """Outside `@api`: a delivery refused by the signature check or the body's validation is logged
+    (with why) before the refusal is answered."""
+
+    @functools.wraps(method)  # keeps `endpoint`, which `@api` put on it
+    async def wrapper(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except ApiError as error:
+            if not self._logged:
+                self._logged = True
+                await run_db(service.record_refusal, self.request.body or b"", error.status_code,
+                             refusal_reason(error.status_code, error), self.client_ip())
+            raise
+
+    return wrapper
+
+
 class WebhookHandler(PaymentsBaseHandler):
     """Every delivery is kept: those taken are logged in their own transaction by the logic; those
-    refused before (signature, body) are logged here once the answer is written."""
+    refused are logged before they are answered (refused before the body is read, as 413 or 415: just
+    after)."""
 
+    _logged = False
+
+    @logs_refusals
     @api(BANK, body=WebhookSchema(), invalid_body_message=messages.INVALID_WEBHOOK, tags=["payments"],
          summary="A bank's notification of an incoming payment (idempotent by operation_id)",
          description="A new operation is stored and credited (or kept `unmatched` when no organization "
@@ -152,7 +182,7 @@ class WebhookHandler(PaymentsBaseHandler):
              "application/json": {"schema": {"$ref": "#/components/schemas/Error"},
                                   "example": {"error": messages.CONFLICT}}}}})
     async def post(self):
-        self._taken = True
+        self._logged = True
         result = await run_db(service.receive_webhook, self.body, self.request.body.decode("utf-8"),
                               self.client_ip())
         if result["outcome"] == "conflict":
@@ -162,24 +192,13 @@ class WebhookHandler(PaymentsBaseHandler):
         self.write_json({"status": result["outcome"], "operation_id": str(self.body["operation_id"]),
                          "message": text})
 
-    _taken = False
-
     def write_error(self, status_code: int, **kwargs):
         super().write_error(status_code, **kwargs)
-        if self._taken:
-            return
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        reason = common_messages.BY_STATUS.get(status_code, common_messages.ERROR)
-        if isinstance(error, ApiError):
-            reason = error.message + (": " + json.dumps(error.details, ensure_ascii=False) if error.details else "")
-        raw = b"".join(getattr(self, "_chunks", []))
-        asyncio.ensure_future(self._record_refusal(raw, status_code, reason))
-
-    async def _record_refusal(self, raw: bytes, status: int, reason: str) -> None:
-        try:
-            await run_db(service.record_refusal, raw, status, reason, self.client_ip())
-        except Exception:  # the refusal is answered; its log row is best effort
-            log.exception("could not log a refused webhook")
+        if not self._logged:  # refused in prepare(), before the body was read
+            self._logged = True
+            reason = refusal_reason(status_code, kwargs.get("exc_info", (None, None, None))[1])
+            asyncio.ensure_future(run_db(service.record_refusal, b"".join(getattr(self, "_chunks", [])),
+                                         status_code, reason, self.client_ip()))
 
 
 # --- balance ----------------------------------------------------------------------------------------
