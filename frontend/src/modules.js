@@ -3,8 +3,9 @@
 // GET /api/v1/me), its messages in each language and its home-page cards.
 import accounts from './accounts';
 import printing from './printing';
+import payments from './payments';
 
-export const MODULES = [printing, accounts];
+export const MODULES = [printing, payments, accounts];
 
 export const RESOURCES = MODULES.flatMap((module) => module.resources);
 

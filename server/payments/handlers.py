@@ -218,8 +218,15 @@ class BalanceHandler(PaymentsBaseHandler):
 
 # --- admin: organizations ---------------------------------------------------------------------------
 
-async def find_organization(inn: str) -> Organization:
-    organization = await run_db(service.organization_by_inn, inn)
+ORGANIZATION_PATTERN = r"(?P<inn>\d{12}|\d{10}|\d{1,9})"
+
+
+async def find_organization(key: str) -> Organization:
+    """By INN (10 or 12 digits) or, shorter, by id (the dashboard's records are keyed by id)."""
+    if len(key) in (10, 12):
+        organization = await run_db(service.organization_by_inn, key)
+    else:
+        organization = await run_db(service.get_organization, int(key))
     if organization is None:
         raise ApiError(404, messages.NO_SUCH_ORGANIZATION)
     return organization
@@ -240,7 +247,7 @@ class OrganizationsHandler(PaymentsBaseHandler):
 
 
 class OrganizationHandler(PaymentsBaseHandler):
-    @api(READ_ORGANIZATIONS, tags=["payments admin"], summary="An organization, by INN",
+    @api(READ_ORGANIZATIONS, tags=["payments admin"], summary="An organization, by INN (or by id)",
          responses={200: OrganizationSchema})
     async def get(self, inn):
         self.write_json(OrganizationSchema().dump(await find_organization(inn)))
@@ -384,8 +391,8 @@ routes = [
     (r"/api/v1/webhook/bank/", WebhookHandler),
     (rf"/api/v1/organizations/{INN_PATTERN}/balance/", BalanceHandler),
     (r"/api/v1/organizations", OrganizationsHandler),
-    (rf"/api/v1/organizations/{INN_PATTERN}", OrganizationHandler),
-    (rf"/api/v1/organizations/{INN_PATTERN}/balance-log", BalanceLogHandler),
+    (rf"/api/v1/organizations/{ORGANIZATION_PATTERN}", OrganizationHandler),
+    (rf"/api/v1/organizations/{ORGANIZATION_PATTERN}/balance-log", BalanceLogHandler),
     (r"/api/v1/payments", PaymentsListHandler),
     (r"/api/v1/payments/(?P<payment_id>\d{1,18})", PaymentHandler),
     (r"/api/v1/payments/(?P<payment_id>\d{1,18})/assign", AssignHandler),

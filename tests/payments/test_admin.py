@@ -114,3 +114,10 @@ def test_the_seeds_simulator_addresses_lead_to_the_page(live_server, path):
     response = requests.get(live_server.url + path, allow_redirects=False, timeout=30)
     assert response.status_code in (301, 302)
     assert response.headers["Location"] == "/admin/webhook/bank/simulator/"
+
+
+def test_an_organization_is_found_by_inn_or_by_id(api, organization):
+    assert api.get(f"/api/v1/organizations/{organization['id']}").json()["inn"] == INN
+    assert api.get(f"/api/v1/organizations/{organization['id']}/balance-log").json()["total"] == 0
+    assert api.get("/api/v1/organizations/999999").status_code == 404
+    assert api.get(f"/api/v1/organizations/{organization['id']}/balance/").status_code == 404  # INN only
