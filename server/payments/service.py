@@ -7,7 +7,8 @@ deliveries is the first (`INSERT ... ON CONFLICT DO NOTHING`), the balance only 
 balance, its log row and the delivery are written in one transaction. Work on one INN (a webhook
 deciding "unmatched", an organization being created) is serialized by a transaction-scoped advisory
 lock on PostgreSQL (SQLite's BEGIN IMMEDIATE serializes every writer), so a payment can never be left
-unmatched by an organization created in between."""
+unmatched by an organization created in between: a webhook that finds no organization takes the lock
+and looks again (an organization found needs no lock: its row is share-locked, it cannot be deleted meanwhile)."""
 import datetime as dt
 import json
 import logging
@@ -89,6 +90,15 @@ def credit(organization_id: int, payment_id: int | None, amount: Decimal, reason
 # --- the webhook ------------------------------------------------------------------------------------
 
 
+def organization_id_of(inn: str) -> int | None:
+    """The organization's id; on PostgreSQL its row is then share-locked until the transaction ends, so
+    that it cannot be deleted under the payment being credited to it."""
+    query = Organization.select(Organization.id).where(Organization.inn == inn)
+    if not is_sqlite():
+        query = query.for_update("FOR KEY SHARE")
+    return query.scalar()
+
+
 def receive_webhook(data: dict, raw: str, remote_ip: str = "") -> dict:
     """Take one validated webhook: `{"outcome", "payment_id", "balance"}`. New: stored and credited
     (or kept `unmatched`); seen with the same amount and INN: `duplicate`, nothing changes; seen with
@@ -96,8 +106,10 @@ def receive_webhook(data: dict, raw: str, remote_ip: str = "") -> dict:
     operation_id, amount, inn = data["operation_id"], data["amount"], data["payer_inn"]
     now = utcnow()
     with database.atomic():
-        lock_inn(inn)
-        organization_id = (Organization.select(Organization.id).where(Organization.inn == inn).scalar())
+        organization_id = organization_id_of(inn)
+        if organization_id is None:  # it may be being created: wait for that, then look again
+            lock_inn(inn)
+            organization_id = organization_id_of(inn)
         row = {"operation_id": operation_id, "amount": amount, "payer_inn": inn,
                "document_number": data["document_number"], "document_date": data["document_date"],
                "organization": organization_id, "status": "credited" if organization_id else "unmatched",

@@ -127,3 +127,23 @@ def test_the_reconciliation_finds_a_balance_changed_behind_the_logs_back(api, ba
     shown = api.get("/api/v1/payments/reconciliation").json()
     assert shown["ok"] is False and shown["mismatches"][0]["balance"] == "101.00"
     assert api.get("/api/v1/payments/summary").json()["reconciliation"]["ok"] is False
+
+
+def test_deleting_an_organization_while_webhooks_arrive_loses_nothing(live_server, api):
+    for round_ in range(3):
+        inn = make_inn(f"40010{round_:04d}")
+        assert api.post("/api/v1/organizations", json={"inn": inn, "name": "Удаляемая"}).status_code == 201
+        deleted = []
+        thread = threading.Thread(target=lambda: deleted.append(
+            requests.delete(f"{live_server.url}/api/v1/organizations/{inn}", auth=("admin", "admin-password"),
+                            timeout=60)))
+        thread.start()
+        responses = fire(live_server, [webhook_body(amount=1, inn=inn) for _ in range(10)])
+        thread.join()
+        assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
+        assert deleted[0].status_code in (204, 409), deleted[0].text
+        stored = Payment.select().where(Payment.payer_inn == inn)
+        assert stored.count() == 10
+        if deleted[0].status_code == 204:
+            assert all(p.status == "unmatched" for p in stored)
+        assert service.reconcile().ok
