@@ -14,6 +14,7 @@ import tornado.web
 
 from server import messages as common_messages
 from server.auth import Access, Needs
+from server.batching import Batcher
 from server.db import dumps, run_db
 from server.http import ApiError, BaseHandler, _reject_constant, api, check_json_value, media_type, too_big
 from server.payments import messages, service
@@ -138,6 +139,10 @@ class BankSignature(Access):
 
 BANK = BankSignature()
 
+# Webhooks that arrive while the database is busy with earlier ones are taken together: one
+# transaction and one commit for the batch, each still answered for itself.
+webhooks = Batcher(service.receive_webhooks, in_flight=2)
+
 
 def refusal_reason(status: int, error) -> str:
     if isinstance(error, ApiError):
@@ -183,8 +188,7 @@ class WebhookHandler(PaymentsBaseHandler):
                                   "example": {"error": messages.CONFLICT}}}}})
     async def post(self):
         self._logged = True
-        result = await run_db(service.receive_webhook, self.body, self.request.body.decode("utf-8"),
-                              self.client_ip())
+        result = await webhooks.submit((self.body, self.request.body.decode("utf-8"), self.client_ip()))
         if result["outcome"] == "conflict":
             raise ApiError(409, messages.CONFLICT)
         text = {"credited": messages.CREDITED, "unmatched": messages.UNMATCHED,

@@ -12,6 +12,7 @@ and looks again (an organization found needs no lock: its row is share-locked, i
 import datetime as dt
 import json
 import logging
+import uuid
 from decimal import Decimal
 
 import peewee
@@ -73,13 +74,18 @@ def table(model) -> str:
     return f'"{model._meta.table_name}"'
 
 
-def credit(organization_id: int, payment_id: int | None, amount: Decimal, reason: str) -> Decimal:
-    """Add `amount` to the balance in the database itself and log it; inside the caller's transaction."""
+def add_to_balance(organization_id: int, amount: Decimal) -> Decimal:
+    """`UPDATE ... SET balance = balance + amount` in the database itself: the new balance."""
     param = database.param
     cursor = database.execute_sql(
         f'UPDATE {table(Organization)} SET "balance" = "balance" + {param} WHERE "id" = {param} '
         f'RETURNING "balance"', (MONEY.db_value(amount), organization_id))
-    balance = money(cursor.fetchone()[0])
+    return money(cursor.fetchone()[0])
+
+
+def credit(organization_id: int, payment_id: int | None, amount: Decimal, reason: str) -> Decimal:
+    """Add `amount` to the balance and log it; inside the caller's transaction."""
+    balance = add_to_balance(organization_id, amount)
     BalanceLog.insert(organization=organization_id, payment=payment_id, delta=amount, balance_after=balance,
                       reason=reason).execute()
     log.info("balance of organization %s +%s = %s (%s, payment %s)", organization_id, amount, balance,
@@ -90,55 +96,110 @@ def credit(organization_id: int, payment_id: int | None, amount: Decimal, reason
 # --- the webhook ------------------------------------------------------------------------------------
 
 
-def organization_id_of(inn: str) -> int | None:
-    """The organization's id; on PostgreSQL its row is then share-locked until the transaction ends, so
-    that it cannot be deleted under the payment being credited to it."""
-    query = Organization.select(Organization.id).where(Organization.inn == inn)
+def organization_ids(inns) -> dict[str, int]:
+    """INN -> organization id; on PostgreSQL the rows are then key-share locked until the transaction
+    ends, so that none is deleted under a payment being credited to it."""
+    query = (Organization.select(Organization.inn, Organization.id).where(Organization.inn.in_(sorted(inns)))
+             .order_by(Organization.id))
     if not is_sqlite():
         query = query.for_update("FOR KEY SHARE")
-    return query.scalar()
+    return dict(query.tuples())
 
 
 def receive_webhook(data: dict, raw: str, remote_ip: str = "") -> dict:
-    """Take one validated webhook: `{"outcome", "payment_id", "balance"}`. New: stored and credited
-    (or kept `unmatched`); seen with the same amount and INN: `duplicate`, nothing changes; seen with
-    another amount or INN: `conflict`, nothing changes. The delivery is logged in the same transaction."""
-    operation_id, amount, inn = data["operation_id"], data["amount"], data["payer_inn"]
+    return receive_webhooks([(data, raw, remote_ip)])[0]
+
+
+def receive_webhooks(deliveries: list[tuple[dict, str, str]]) -> list[dict]:
+    """Take validated webhooks `(data, raw body, address)`, in one transaction (the handler groups those
+    that arrive together: one commit for all): for each, `{"outcome", "payment_id", "balance"}`.
+
+    New: stored and credited (`credited`), or kept `unmatched` when no organization has the INN. Seen
+    before (or earlier in the same batch) with the same amount and INN: `duplicate`, nothing changes;
+    with another amount or INN: `conflict`, nothing changes. Every delivery is logged.
+
+    Set-based: one statement per step, whatever the number of webhooks. Locks are taken in one order
+    by every transaction, so that two batches cannot deadlock: the INNs without an organization
+    (advisory locks, sorted), the new payments (inserted in operation_id order: the unique index makes a
+    racing insert of the same operation wait), then each organization's balance (by id)."""
     now = utcnow()
+    results: list[dict | None] = [None] * len(deliveries)
     with database.atomic():
-        organization_id = organization_id_of(inn)
-        if organization_id is None:  # it may be being created: wait for that, then look again
-            lock_inn(inn)
-            organization_id = organization_id_of(inn)
-        row = {"operation_id": operation_id, "amount": amount, "payer_inn": inn,
-               "document_number": data["document_number"], "document_date": data["document_date"],
-               "organization": organization_id, "status": "credited" if organization_id else "unmatched",
-               "payload": raw, "received_at": now, "credited_at": now if organization_id else None}
-        inserted = insert_skipping_conflicts(Payment, [row], returning=Payment.id)
-        balance = None
-        if inserted:
-            payment_id = inserted[0]
-            outcome = "credited" if organization_id else "unmatched"
-            reason = ""
+        inns = {data["payer_inn"] for data, _, _ in deliveries}
+        organizations = organization_ids(inns)
+        missing = sorted(inns - set(organizations))
+        if missing:  # they may be being created: wait for that, then look again
+            for inn in missing:
+                lock_inn(inn)
+            organizations.update(organization_ids(missing))
+
+        first_of: dict[uuid.UUID, int] = {}
+        for index, (data, _, _) in enumerate(deliveries):
+            first_of.setdefault(data["operation_id"], index)
+        candidates = sorted(first_of.items(), key=lambda pair: pair[0].hex)
+        rows = []
+        for _, index in candidates:
+            data, raw, _ = deliveries[index]
+            organization_id = organizations.get(data["payer_inn"])
+            rows.append({"operation_id": data["operation_id"], "amount": data["amount"],
+                         "payer_inn": data["payer_inn"], "document_number": data["document_number"],
+                         "document_date": data["document_date"], "organization": organization_id,
+                         "status": "credited" if organization_id else "unmatched", "payload": raw,
+                         "received_at": now, "credited_at": now if organization_id else None})
+        inserted = {uuid.UUID(str(value))
+                    for value in insert_skipping_conflicts(Payment, rows, returning=Payment.operation_id)}
+        stored = {payment.operation_id: payment for payment in
+                  Payment.select(Payment.id, Payment.operation_id, Payment.amount, Payment.payer_inn)
+                  .where(Payment.operation_id.in_(list(first_of)))}
+
+        credits: dict[int, list[int]] = {}  # organization id -> indexes of its new credited payments
+        for operation_id, index in candidates:
+            if operation_id not in inserted:
+                continue
+            data = deliveries[index][0]
+            organization_id = organizations.get(data["payer_inn"])
+            payment_id = stored[operation_id].id
+            results[index] = {"outcome": "credited" if organization_id else "unmatched",
+                              "payment_id": payment_id, "balance": None, "reason": ""}
             if organization_id:
-                balance = credit(organization_id, payment_id, amount, REASON_CREDITED)
+                credits.setdefault(organization_id, []).append(index)
             else:
-                log.warning("payment %s: no organization with INN %s yet, kept unmatched", operation_id, inn)
-        else:
-            first = Payment.get(Payment.operation_id == operation_id)
-            payment_id = first.id
-            if first.amount == amount and first.payer_inn == inn:
-                outcome, reason = "duplicate", ""
+                log.warning("payment %s: no organization with INN %s yet, kept unmatched", operation_id,
+                            data["payer_inn"])
+        log_rows = []
+        for organization_id in sorted(credits):
+            indexes = credits[organization_id]
+            amounts = [deliveries[index][0]["amount"] for index in indexes]
+            balance = add_to_balance(organization_id, sum(amounts))
+            running = balance - sum(amounts)
+            for index, amount in zip(indexes, amounts):
+                running += amount
+                results[index]["balance"] = running
+                log_rows.append({"organization": organization_id, "payment": results[index]["payment_id"],
+                                 "delta": amount, "balance_after": running, "reason": REASON_CREDITED,
+                                 "created_at": now})
+        if log_rows:
+            BalanceLog.insert_many(log_rows).execute()
+
+        for index, (data, _, _) in enumerate(deliveries):
+            if results[index] is not None:
+                continue
+            first = stored[data["operation_id"]]
+            if first.amount == data["amount"] and first.payer_inn == data["payer_inn"]:
+                results[index] = {"outcome": "duplicate", "payment_id": first.id, "balance": None, "reason": ""}
             else:
-                outcome = "conflict"
-                reason = (f"first received with amount {first.amount} and INN {first.payer_inn}, now "
-                          f"amount {amount} and INN {inn}")
-                log.error("payment %s: conflicting repeat: %s", operation_id, reason)
-        WebhookDelivery.insert(
-            received_at=now, operation_id=str(operation_id), payer_inn=inn, amount=str(amount), outcome=outcome,
-            reason=reason, status_code=409 if outcome == "conflict" else 200, payment=payment_id,
-            body=raw[:BODY_KEPT], remote_ip=remote_ip).execute()
-    return {"outcome": outcome, "payment_id": payment_id, "balance": balance}
+                reason = (f"first received with amount {first.amount} and INN {first.payer_inn}, now amount "
+                          f"{data['amount']} and INN {data['payer_inn']}")
+                log.error("payment %s: conflicting repeat: %s", data["operation_id"], reason)
+                results[index] = {"outcome": "conflict", "payment_id": first.id, "balance": None,
+                                  "reason": reason}
+        WebhookDelivery.insert_many([
+            {"received_at": now, "operation_id": str(data["operation_id"]), "payer_inn": data["payer_inn"],
+             "amount": str(data["amount"]), "outcome": result["outcome"], "reason": result["reason"],
+             "status_code": 409 if result["outcome"] == "conflict" else 200, "payment": result["payment_id"],
+             "body": raw[:BODY_KEPT], "remote_ip": remote_ip}
+            for (data, raw, remote_ip), result in zip(deliveries, results)]).execute()
+    return results
 
 
 def record_refusal(raw: bytes, status: int, reason: str, remote_ip: str = "") -> None:
