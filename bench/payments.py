@@ -34,10 +34,12 @@ def inn(n: int) -> str:
 def request_factory(first: int, twice: bool):
     def make(seq: int) -> bytes:
         number = first + (seq // 2 if twice else seq)
-        body = json.dumps({"operation_id": str(uuid.UUID(int=number)), "amount": f"{100 + number % 1000}.{number % 100:02d}",
+        amount = f"{100 + number % 1000}.{number % 100:02d}"
+        body = json.dumps({"operation_id": str(uuid.UUID(int=number)), "amount": amount,
                            "payer_inn": inn(number % ORGANIZATIONS), "document_number": f"PAY-{number}",
                            "document_date": "2024-04-27T21:00:00Z"}).encode()
-        return (b"POST /api/v1/webhook/bank/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        return (b"POST /api/v1/webhook/bank/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\n"
                 b"X-Signature: " + sign(body, [SECRET]).encode() + b"\r\nContent-Length: "
                 + str(len(body)).encode() + b"\r\n\r\n" + body)
 
@@ -51,7 +53,8 @@ def check(stack) -> tuple[int, bool]:
     (stored,), = stack.query(f'SELECT COUNT(*) FROM "{payments}"')
     wrong = stack.query(
         f'SELECT o.inn FROM "{organizations}" o '
-        f'LEFT JOIN (SELECT organization_id, SUM(amount) AS total FROM "{payments}" WHERE status = \'credited\' '
+        f'LEFT JOIN (SELECT organization_id, SUM(amount) AS total FROM "{payments}" '
+        f'WHERE status = \'credited\' '
         f'GROUP BY organization_id) p ON p.organization_id = o.id '
         f'LEFT JOIN (SELECT organization_id, SUM(delta) AS total FROM "{log}" GROUP BY organization_id) l '
         f'ON l.organization_id = o.id '
@@ -76,7 +79,8 @@ def main() -> int:
                 raise SystemExit(f"POST /api/v1/organizations answered {status}: {body[:300]!r}")
         stored_before = 0
         for label, first, twice in (("distinct", 1, False), ("each sent twice", 10**9, True)):
-            real = harness.load(stack.url, request_factory(first, twice), watch=stack.server_groups(), **options)
+            real = harness.load(stack.url, request_factory(first, twice), watch=stack.server_groups(),
+                                **options)
             stored, exact = check(stack)
             new = stored - stored_before
             stored_before = stored
@@ -86,12 +90,14 @@ def main() -> int:
             failed |= bool(real.bad() or real.errors) or not exact or not committed
         stack.stop_server_and_worker()
         bare_server = harness.BareServer(stack, "/api/v1/webhook/bank/", echo_ok="credited")
-        bare = harness.load(bare_server.url, request_factory(1, False), watch={"bare": bare_server.process.pid},
+        bare = harness.load(bare_server.url, request_factory(1, False),
+                            watch={"bare": bare_server.process.pid},
                             **options)
         bare_server.stop()
     for label, real, new, exact, committed in results:
         unit = "webhooks/s"
-        print(harness.describe_ratio(f"webhooks, {label} ({args.profile})", real, bare, args.connections, unit=unit))
+        print(harness.describe_ratio(f"webhooks, {label} ({args.profile})", real, bare, args.connections,
+                                     unit=unit))
         print(f"  CPU while measured: real side {harness.describe_cpu(real.cpu)}")
         print(f"  check: {real.answered_ok} answered 200, {new} payments stored "
               f"({'every answered one committed' if committed else 'ANSWERED BUT NOT STORED'}); balances "

@@ -302,7 +302,7 @@ class AssignHandler(PaymentsBaseHandler):
          tags=["payments admin"], summary="Credit an unmatched payment to an organization",
          responses={200: PaymentSchema})
     async def post(self, payment_id):
-        payment = await run_db(service.assign_payment, int(payment_id), self.body["organization"])
+        payment = await run_db(service.assign_payment, int(payment_id), self.body)
         self.write_json(PaymentSchema().dump(payment))
 
 

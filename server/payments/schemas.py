@@ -1,14 +1,15 @@
 import datetime as dt
 import decimal
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from server.payments import messages
 from server.payments.models import OUTCOMES, PAYMENT_STATUSES
 from server.schemas import AwareDateTime, Int, ListQuery, Text, edit_schema, ordering, page_schema
 
 CENT = decimal.Decimal("0.01")
-MAX_AMOUNT = decimal.Decimal("1000000000000")  # a trillion roubles: NUMERIC(18, 2) holds 16 digits before the point
+# a trillion roubles: NUMERIC(18, 2) holds 16 digits before the point
+MAX_AMOUNT = decimal.Decimal("1000000000000")
 
 INN_WEIGHTS_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 INN_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -173,7 +174,16 @@ class PaymentListQuery(ListQuery):
 
 
 class AssignSchema(Schema):
-    organization = Int(required=True, minimum=1, metadata={"description": "The organization's id", "example": 1})
+    """The organization to credit: its id (`organization`, or `organization_id`) or its `inn`."""
+
+    organization = Int(minimum=1, metadata={"description": "The organization's id", "example": 1})
+    organization_id = Int(minimum=1, metadata={"description": "Same as `organization`"})
+    inn = Inn(metadata={"description": "Or the organization's INN"})
+
+    @validates_schema
+    def one_organization(self, data, **kwargs):
+        if len({"organization", "organization_id", "inn"} & set(data)) != 1:
+            raise ValidationError(messages.ASSIGN_TO_ONE, "organization")
 
 
 class BalanceLogSchema(Schema):
@@ -256,7 +266,8 @@ class SimulateSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    operation_id = Text(required=True, max_length=64, metadata={"example": "ccf0a86d-041b-4991-bcf7-e2352f7b8a4a"})
+    operation_id = Text(required=True, max_length=64,
+                        metadata={"example": "ccf0a86d-041b-4991-bcf7-e2352f7b8a4a"})
     amount = AnyAmount(required=True, metadata={"example": 145000, "type": "number"})
     payer_inn = Text(required=True, max_length=32, metadata={"example": "7707083893"})
     document_number = Text(required=True, max_length=255, metadata={"example": "PAY-328"})

@@ -8,7 +8,8 @@ balance, its log row and the delivery are written in one transaction. Work on on
 deciding "unmatched", an organization being created) is serialized by a transaction-scoped advisory
 lock on PostgreSQL (SQLite's BEGIN IMMEDIATE serializes every writer), so a payment can never be left
 unmatched by an organization created in between: a webhook that finds no organization takes the lock
-and looks again (an organization found needs no lock: its row is share-locked, it cannot be deleted meanwhile)."""
+and looks again (an organization found needs no lock: its row is key-share locked, so it cannot be
+deleted meanwhile)."""
 import datetime as dt
 import json
 import logging
@@ -186,7 +187,8 @@ def receive_webhooks(deliveries: list[tuple[dict, str, str]]) -> list[dict]:
                 continue
             first = stored[data["operation_id"]]
             if first.amount == data["amount"] and first.payer_inn == data["payer_inn"]:
-                results[index] = {"outcome": "duplicate", "payment_id": first.id, "balance": None, "reason": ""}
+                results[index] = {"outcome": "duplicate", "payment_id": first.id, "balance": None,
+                                  "reason": ""}
             else:
                 reason = (f"first received with amount {first.amount} and INN {first.payer_inn}, now amount "
                           f"{data['amount']} and INN {data['payer_inn']}")
@@ -255,11 +257,18 @@ def credit_unmatched(organization: Organization) -> int:
     return len(taken)
 
 
-def assign_payment(payment_id: int, organization_id: int) -> Payment:
-    """Credit an unmatched payment to an organization an admin chose (a payer's INN may be wrong)."""
+def assign_payment(payment_id: int, to: dict) -> Payment:
+    """Credit an unmatched payment to an organization an admin chose (`organization` or
+    `organization_id`: its id, or its `inn`; a payer's INN may be wrong)."""
     param = database.param
     with database.atomic():
-        if not Organization.select().where(Organization.id == organization_id).exists():
+        if "inn" in to:
+            organization_id = Organization.select(Organization.id).where(Organization.inn == to["inn"]).scalar()
+        else:
+            organization_id = to.get("organization") or to.get("organization_id")
+            if not Organization.select().where(Organization.id == organization_id).exists():
+                organization_id = None
+        if organization_id is None:
             raise NoSuchOrganization()
         cursor = database.execute_sql(
             f'UPDATE {table(Payment)} SET "status" = \'credited\', "organization_id" = {param}, '

@@ -121,3 +121,14 @@ def test_an_organization_is_found_by_inn_or_by_id(api, organization):
     assert api.get(f"/api/v1/organizations/{organization['id']}/balance-log").json()["total"] == 0
     assert api.get("/api/v1/organizations/999999").status_code == 404
     assert api.get(f"/api/v1/organizations/{organization['id']}/balance/").status_code == 404  # INN only
+
+
+def test_an_unmatched_payment_is_assigned_by_inn_too(api, bank, organization):
+    bank(webhook_body(amount=3, inn=OTHER_INN))
+    payment = api.get("/api/v1/payments").json()["items"][0]
+    assert api.post(f"/api/v1/payments/{payment['id']}/assign", json={}).status_code == 400
+    both = api.post(f"/api/v1/payments/{payment['id']}/assign", json={"inn": INN, "organization": 1})
+    assert both.status_code == 400 and "organization" in both.json()["details"]
+    assigned = api.post(f"/api/v1/payments/{payment['id']}/assign", json={"inn": INN})
+    assert assigned.status_code == 200 and assigned.json()["organization"] == organization["id"]
+    assert api.get(f"/api/v1/organizations/{INN}/balance/").json()["balance"] == 3
