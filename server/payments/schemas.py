@@ -5,7 +5,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from server.payments import messages
 from server.payments.models import OUTCOMES, PAYMENT_STATUSES
-from server.schemas import AwareDateTime, Int, ListQuery, Text, edit_schema, ordering, page_schema
+from server.schemas import AwareDateTime, Int, ListQuery, StrictBool, Text, edit_schema, ordering, page_schema
 
 CENT = decimal.Decimal("0.01")
 # a trillion roubles: NUMERIC(18, 2) holds 16 digits before the point
@@ -249,13 +249,11 @@ class SummarySchema(Schema):
 
 
 class AnyAmount(fields.Raw):
-    """A number or a string, as it is (the simulator may send a wrong one on purpose)."""
+    """A JSON number, as it is: the simulator may send a negative or a zero one on purpose."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, decimal.Decimal, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, decimal.Decimal, float)):
             raise ValidationError("Not a valid number.")
-        if isinstance(value, str) and len(value) > 64:
-            raise ValidationError("Longer than 64.")
         return value
 
 
@@ -272,7 +270,7 @@ class SimulateSchema(Schema):
     payer_inn = Text(required=True, max_length=32, metadata={"example": "7707083893"})
     document_number = Text(required=True, max_length=255, metadata={"example": "PAY-328"})
     document_date = Text(required=True, max_length=64, metadata={"example": "2024-04-27T21:00:00Z"})
-    sign = fields.Boolean(load_default=True, metadata={"example": True})
+    sign = StrictBool(load_default=True, metadata={"example": True})
 
 
 class SimulationSchema(Schema):

@@ -95,7 +95,7 @@ def test_the_simulator_sends_a_webhook_over_http_and_shows_the_balance(api, orga
 
 
 def test_the_simulator_signs_with_the_secret(api, organization, secret):
-    body = {**webhook_body(), "amount": "99.90"}
+    body = {**webhook_body(), "amount": 99.9}
     shown = api.post("/api/v1/payments/simulate", json=body).json()
     assert shown["request"]["headers"]["X-Signature"].startswith("t=")
     assert shown["response"]["status"] == 200 and shown["balance_after"] == 99.9

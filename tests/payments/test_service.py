@@ -35,3 +35,15 @@ def test_a_batch_with_repeats_conflicts_and_unmatched_answers_each_delivery():
     again = service.receive_webhooks([delivery(stray, "7", OTHER_INN), delivery(first, "10.10")])
     assert [r["outcome"] for r in again] == ["duplicate", "duplicate"]
     assert service.reconcile().ok
+
+
+def test_the_beat_task_reconciles():
+    from server.payments.module import module
+    from server.payments.tasks import RECONCILE_TASK, reconcile_task
+
+    assert module.beat["payments-reconcile"]["task"] == RECONCILE_TASK
+    service.create_organization({"inn": INN, "name": "Ромашка"})
+    assert reconcile_task.apply().get() is True
+    Organization.update(balance=Organization.balance + 1).execute()
+    assert reconcile_task.apply().get() is False
+    assert service.last_reconciliation().mismatches[0]["inn"] == INN
