@@ -43,7 +43,7 @@ def test_the_beat_task_reconciles():
 
     assert module.beat["payments-reconcile"]["task"] == RECONCILE_TASK
     service.create_organization({"inn": INN, "name": "Ромашка"})
-    assert reconcile_task.apply().get() is True
+    assert reconcile_task.apply().result is True
     Organization.update(balance=Organization.balance + 1).execute()
-    assert reconcile_task.apply().get() is False
+    assert reconcile_task.apply().result is False
     assert service.last_reconciliation().mismatches[0]["inn"] == INN
