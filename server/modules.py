@@ -13,6 +13,7 @@ MODULES = (
     "accounts",
     "printing",
     "fiscal",
+    "payments",
     "billing",
     "analytics",
 )

@@ -64,6 +64,7 @@ class Settings:
     kafka_relay: bool = True
     kafka_session_timeout_ms: int = 6000
     kafka_request_timeout_ms: int = 5000
+    bank_webhook_secret: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -112,12 +113,18 @@ class Settings:
             kafka_relay=_bool(_env("KAFKA_RELAY", "on")),
             kafka_session_timeout_ms=int(_env("KAFKA_SESSION_TIMEOUT_MS", str(defaults.kafka_session_timeout_ms))),
             kafka_request_timeout_ms=int(_env("KAFKA_REQUEST_TIMEOUT_MS", str(defaults.kafka_request_timeout_ms))),
+            bank_webhook_secret=_env("BANK_WEBHOOK_SECRET"),
         )
 
     @property
     def embedded(self) -> bool:
         """No broker configured: background work runs inside the server process."""
         return not self.celery_broker_url
+
+    @property
+    def bank_webhook_secrets(self) -> list[str]:
+        """BANK_WEBHOOK_SECRET: one secret, or several separated by commas during a rotation."""
+        return [secret.strip() for secret in self.bank_webhook_secret.split(",") if secret.strip()]
 
     @property
     def pdf_dir(self) -> Path:

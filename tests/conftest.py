@@ -35,10 +35,12 @@ os.environ.update({
 if PROFILE == "production":
     os.environ["DATABASE_URL"] = f"{POSTGRES_BASE}/{RUN_ID}"
     os.environ["CELERY_BROKER_URL"] = services.REDIS_URL
+    os.environ["BANK_WEBHOOK_SECRET"] = "test-bank-webhook-secret"  # production refuses to start without it
 elif PROFILE == "embedded":
     os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'test.db'}"
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.pop("REDIS_URL", None)
+    os.environ.pop("BANK_WEBHOOK_SECRET", None)  # embedded: webhooks unsigned unless a test sets one
 else:
     raise SystemExit(f"RH_TEST_PROFILE must be production or embedded, not {PROFILE!r}")
 

@@ -24,10 +24,9 @@ def body_endpoints():
 
 
 def row_counts() -> dict:
-    """Rows of every table but request logs (`is_request_log = True`: analytics' receipt events log
-    every request to POST /api/checks/, rejected ones included, as its spec asks)."""
+    """Rows of every table but the logs that keep refused requests by design (`records_refusals`)."""
     return {model.__name__: model.select().count() for model in all_models()
-            if not getattr(model, "is_request_log", False)}
+            if not getattr(model, "records_refusals", False)}
 
 
 def resolve(schema: dict) -> dict:
@@ -131,12 +130,15 @@ def test_bad_bodies_get_clear_4xx_and_change_nothing(caller, pattern, method, en
 @pytest.mark.parametrize("pattern, method, endpoint", list(body_endpoints()))
 def test_a_good_body_with_wrong_or_no_credentials_gets_401_and_changes_nothing(caller, pattern, method,
                                                                                endpoint):
+    if (None, "allowed") in caller.access.access_cases():
+        pytest.skip("open to anyone in this deployment (an unsigned bank webhook on the embedded profile)")
     before = row_counts()
     user = caller.who or "nobody"
+    challenge = getattr(caller.access, "challenge", 'Basic realm="receipt-hub"')
     for auth in ((user, "wrong-password"), ("nobody", "whatever"), None):
         response = caller.send_json(caller.example, auth=auth)
         assert_refused(response, 401)
-        assert response.headers["WWW-Authenticate"] == 'Basic realm="receipt-hub"'
+        assert response.headers["WWW-Authenticate"] == challenge
     assert_refused(requests.request(caller.method, caller.url, json=caller.example, timeout=60,
                                     headers={"Authorization": "Bearer not-a-token"}), 401)
     assert row_counts() == before

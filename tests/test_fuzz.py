@@ -35,18 +35,25 @@ SCHEMATHESIS = Path(sys.executable).with_name("st")
 
 
 BEARER_PLACEHOLDER = "fuzz-bearer-placeholder"
+SIGNATURE_PLACEHOLDER = "fuzz-signature-placeholder"
 # Contract violations found here in code this suite's owners do not own, each with its fix; the hooks
 # drop them (the run's "filtered" figure counts them) until the fix lands, then the entry goes.
 # Loaded by `st` (SCHEMATHESIS_HOOKS), before each request:
 # - a test case that would edit, deactivate, re-key or reset the fuzzer's own admin or printer is sent to
 #   a nonexistent id instead (schemathesis learns ids from responses, so "far above" alone is not enough);
 # - the one Bearer-only operation (logging out revokes the token it is called with) gets a fresh token;
+# - a bank webhook with the placeholder signature gets the real one, over the body as it will be sent
+#   (without the placeholder, as the ignored-auth check sends it, it stays unsigned);
 # - the printers' long-poll does not wait: a valid `wait` of 1-60 seconds becomes 0 (waiting would only
 #   measure the clock; tests/printing covers the long-poll).
 HOOKS = """
+import json
+import os
+
 import requests
 import schemathesis
 from hypothesis.internal import lambda_sources
+from server.signing import sign
 
 BASE_URL = "{base_url}"
 PROTECTED = {{"user_id": "{FUZZ_ADMIN[id]}", "printer_id": "{FUZZ_PRINTER[id]}"}}
@@ -56,6 +63,15 @@ def before_call(context, case, kwargs):
         issued = requests.post(BASE_URL + "/api/v1/auth/token", timeout=30,
                                auth=("{FUZZ_ADMIN[username]}", "{FUZZ_ADMIN[password]}"))
         case.headers["Authorization"] = "Bearer " + issued.json()["token"]
+    if (case.headers or {{}}).get("X-Signature") == "{SIGNATURE_PLACEHOLDER}":
+        body = case.body
+        try:
+            raw = body if isinstance(body, bytes) else b"null" if body is None else json.dumps(
+                body, allow_nan=False).encode()
+        except (TypeError, ValueError):
+            raw = b""
+        secrets = [s for s in os.environ.get("BANK_WEBHOOK_SECRET", "").split(",") if s.strip()]
+        case.headers["X-Signature"] = sign(raw, secrets[:1]) if secrets else "unsigned"
     wait = (case.query or {{}}).get("wait")
     if case.path == "/new_checks/" and str(wait).isdigit() and 0 < int(wait) <= 60:
         case.query["wait"] = 0
@@ -110,6 +126,9 @@ bearer = "{BEARER_PLACEHOLDER}"
 [auth.openapi.printerKey]
 api_key = "{FUZZ_PRINTER['api_key']}"
 
+[auth.openapi.bankSignature]
+api_key = "{SIGNATURE_PLACEHOLDER}"
+
 [reports.json]
 enabled = true
 path = "{report}"
@@ -135,7 +154,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_violation(live_serve
                "--seed", os.environ.get("RH_FUZZ_SEED", "20240501")]
     (tmp_path / "fuzz_hooks.py").write_text(HOOKS.format(
         base_url=live_server.url, FUZZ_ADMIN=FUZZ_ADMIN, FUZZ_PRINTER=FUZZ_PRINTER,
-        BEARER_PLACEHOLDER=BEARER_PLACEHOLDER))
+        BEARER_PLACEHOLDER=BEARER_PLACEHOLDER, SIGNATURE_PLACEHOLDER=SIGNATURE_PLACEHOLDER))
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks", "PYTHONPATH": str(tmp_path)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=tmp_path, env=env)
     print(done.stdout[-20000:])

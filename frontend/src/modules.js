@@ -1,13 +1,14 @@
 // The dashboard's one list of modules, as server/modules.py is the server's. Each module folder's
-// index.js gives its resources, its pages, its home-page cards (each with the permissions that reading and writing it need, from
-// GET /api/v1/me), its messages in each language and its home-page cards.
+// index.js gives its resources (each with the permissions that reading and writing it need, from
+// GET /api/v1/me), its pages, its home-page cards and its messages in each language.
 import accounts from './accounts';
 import analytics from './analytics';
 import billing from './billing';
 import fiscal from './fiscal';
+import payments from './payments';
 import printing from './printing';
 
-export const MODULES = [printing, fiscal, billing, analytics, accounts];
+export const MODULES = [printing, fiscal, payments, billing, analytics, accounts];
 
 export const RESOURCES = MODULES.flatMap((module) => module.resources);
 

@@ -28,7 +28,7 @@ class ReceiptEvent(BaseModel):
     """Every request to POST /api/checks/: what it sent and what it got. A log: bad input adds its row
     here and changes nothing else."""
 
-    is_request_log = True
+    records_refusals = True
 
     transaction_id = peewee.CharField(max_length=100, null=True, index=True)
     status = peewee.CharField(max_length=10, choices=[(s, s) for s in EVENT_STATUSES])
