@@ -75,7 +75,8 @@ def receipt_location(handler, group_id, receipt_id) -> str:
 
 class ReceiptsHandler(BaseHandler):
     @api(WRITE_RECEIPTS, body=ReceiptSchema(), invalid_body_message=messages.INVALID_RECEIPT,
-         refuses={409: (service.DeviceNotRunning, service.ShiftExpiredRefusal, service.IdempotencyConflict)},
+         refuses={409: (service.DeviceNotRunning, service.ShiftExpiredRefusal, service.IdempotencyConflict),
+                  404: service.NoSuchGroup},
          tags=["fiscal"], summary="Register a receipt (asynchronously: in_process, then success or error)",
          description="An `Idempotency-Key` header (or the same `order_id` and `receiptType` in the group) "
                      "answers the first receipt again and registers nothing; the same key with another body "
@@ -119,7 +120,7 @@ SVG = {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "descriptio
 
 
 class ReceiptQrHandler(BaseHandler):
-    @api(READ_RECEIPTS, refuses={409: service.NotRegistered}, tags=["fiscal"],
+    @api(READ_RECEIPTS, refuses={409: service.NotRegistered, 404: service.NoSuchGroup}, tags=["fiscal"],
          summary="The receipt's QR code as an SVG image (once registered)", responses={200: SVG})
     async def get(self, group_id, receipt_id):
         receipt = await run_db(service.find_receipt, int(group_id), int(receipt_id))
@@ -130,21 +131,23 @@ class ReceiptQrHandler(BaseHandler):
 
 
 class ShiftOpenHandler(BaseHandler):
-    @api(SHIFTS, refuses={409: (service.DeviceNotRunning, service.ShiftAlreadyOpen)}, tags=["fiscal"],
+    @api(SHIFTS, refuses={409: (service.DeviceNotRunning, service.ShiftAlreadyOpen), 404: service.NoSuchGroup},
+         tags=["fiscal"],
          summary="Open a shift", responses={200: ShiftReportSchema})
     async def post(self, group_id):
         self.write_json(ShiftReportSchema().dump(await run_db(service.open_shift, int(group_id))))
 
 
 class ShiftCloseHandler(BaseHandler):
-    @api(SHIFTS, refuses={409: (service.DeviceNotRunning, service.ShiftNotOpen)}, tags=["fiscal"],
+    @api(SHIFTS, refuses={409: (service.DeviceNotRunning, service.ShiftNotOpen), 404: service.NoSuchGroup},
+         tags=["fiscal"],
          summary="Close the shift: the Z report", responses={200: ShiftReportSchema})
     async def post(self, group_id):
         self.write_json(ShiftReportSchema().dump(await run_db(service.close_shift, int(group_id))))
 
 
 class ShiftHandler(BaseHandler):
-    @api(READ_SHIFTS, refuses={404: service.ShiftNotOpen}, tags=["fiscal"],
+    @api(READ_SHIFTS, refuses={404: (service.ShiftNotOpen, service.NoSuchGroup)}, tags=["fiscal"],
          summary="The open shift: the X report", responses={200: ShiftReportSchema})
     async def get(self, group_id):
         self.write_json(ShiftReportSchema().dump(await run_db(service.current_shift, int(group_id))))

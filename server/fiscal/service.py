@@ -142,7 +142,12 @@ def group_member(user: User, group_id: int) -> bool:
 
 
 def device_of(group_id: int) -> CashRegister:
-    return CashRegister.get(CashRegister.group == group_id)
+    """The group's device. A group and its device are created and deleted together: no device means
+    the group is gone (deleted while the request was on its way), not a server error."""
+    device = CashRegister.get_or_none(CashRegister.group == group_id)
+    if device is None:
+        raise NoSuchGroup()
+    return device
 
 
 def locked_device(group_id: int) -> CashRegister:
@@ -151,7 +156,10 @@ def locked_device(group_id: int) -> CashRegister:
     query = CashRegister.select().where(CashRegister.group == group_id)
     if not is_sqlite():
         query = query.for_update()
-    return query.get()
+    device = query.first()
+    if device is None:
+        raise NoSuchGroup()
+    return device
 
 
 def shift_report(shift: Shift | None) -> dict | None:

@@ -122,3 +122,16 @@ def test_the_device_may_come_nested_and_the_access_list_as_users(api):
     user = User.get(User.username == "cashier")
     answer = api.put(f"/api/v1/service-groups/{group['id']}/access", json={"users": [user.id]})
     assert answer.status_code == 200 and answer.json()["user_ids"] == [user.id]
+
+
+def test_a_deleted_group_is_not_found_on_every_endpoint_even_if_seen_just_before(api, group, cashier):
+    """The access check remembers groups it has seen; a group deleted since must be 404, not a crash
+    on its missing device."""
+    base = f"/service_groups/{group['id']}"
+    for session in (api, cashier):  # the group is seen (and remembered) by both
+        assert session.get(base + "/shift").status_code in (200, 404)
+    assert api.delete(f"/api/v1/service-groups/{group['id']}").status_code == 200
+    for method, path in [("post", base + "/shift/open"), ("post", base + "/shift/close"), ("get", base + "/shift"),
+                         ("get", base + "/receipts/"), ("get", base + "/receipts/1")]:
+        assert getattr(api, method)(path).status_code == 404, (method, path)
+        assert getattr(cashier, method)(path).status_code == 404, (method, path)
