@@ -225,18 +225,33 @@ def description(module_names) -> str:
             "Errors are `{\"error\": ..., \"details\": {field: [...]}}`.")
 
 
+def unique_operation_id(operation_id: str, handler, taken: set) -> str:
+    """`getSummary` for the first module that has one; `getPaymentsSummary` for the next (two modules
+    may name a handler alike; OpenAPI wants operation ids unique)."""
+    if operation_id in taken:
+        module = handler.__module__.split(".")[1].capitalize()
+        method = re.match(r"[a-z]+", operation_id).group()
+        operation_id = method + module + operation_id[len(method):]
+    if operation_id in taken:
+        raise ValueError(f"two operations are both {operation_id}: rename one handler")
+    taken.add(operation_id)
+    return operation_id
+
+
 def build_spec(routes) -> dict:
     plugin = MarshmallowPlugin()
     spec = APISpec(title="Receipt Hub", version=package_version(), openapi_version="3.0.3",
                    plugins=[plugin], info={"description": description(module.name for module in modules())})
     plugin.converter.add_attribute_function(decimal_as_string)
-    schemes = {}
+    schemes, operation_ids = {}, set()
     for pattern, handler, *_ in routes:
         documented = list(documented_methods(handler))
         for _, endpoint in documented:
             schemes.update(endpoint.access.schemes)
         operations = {method: operation(pattern, handler, method, endpoint)
                       for method, endpoint in documented}
+        for op in operations.values():
+            op["operationId"] = unique_operation_id(op["operationId"], handler, operation_ids)
         if operations:
             spec.path(path=openapi_path(pattern), operations=operations)
     for name, scheme in sorted(schemes.items()):
