@@ -26,6 +26,8 @@ access_cache = ExpiringCache(service.ACCESS_TOPIC, lifetime=60)
 # Receipts posted while earlier ones are being stored are stored together: one transaction, one queued
 # registration task per device.
 intake = Batcher(service.accept_receipts, in_flight=2)
+# Receipts read by waiting clients (many wake at once when a device's batch is registered): one query.
+reads = Batcher(service.find_receipts, in_flight=2)
 
 
 def group_member(user, group_id, **_) -> bool:
@@ -108,7 +110,7 @@ class ReceiptHandler(BaseHandler):
          responses={200: ReceiptReportSchema})
     async def get(self, group_id, receipt_id):
         async def read():
-            return await run_db(service.find_receipt, int(group_id), int(receipt_id))
+            return await reads.submit((int(group_id), int(receipt_id)))
 
         receipt = await events.wait_for(service.topic(int(receipt_id)), read,
                                         lambda r: r is None or r.state != "in_process", self.query["wait"],

@@ -490,6 +490,13 @@ def find_receipt(group_id: int, receipt_id: int) -> FiscalReceipt | None:
     return FiscalReceipt.get_or_none(FiscalReceipt.id == receipt_id, FiscalReceipt.group == group_id)
 
 
+def find_receipts(wanted: list[tuple[int, int]]) -> list[FiscalReceipt | None]:
+    """find_receipt for each (group_id, receipt_id), in one query."""
+    found = {r.id: r for r in FiscalReceipt.select().where(FiscalReceipt.id.in_(sorted({i for _, i in wanted})))}
+    return [receipt if (receipt := found.get(receipt_id)) is not None and receipt.group_id == group_id else None
+            for group_id, receipt_id in wanted]
+
+
 def qr_string(receipt: FiscalReceipt) -> str | None:
     """The federal tax service's QR code of the receipt: t=YYYYMMDDTHHMM&s=&fn=&i=&fp=&n=."""
     if receipt.state != "success":
