@@ -90,6 +90,11 @@ class Driver:
     def current_shift(self) -> Shift | None:
         raise NotImplementedError
 
+    @classmethod
+    def current_shifts(cls, devices: list[CashRegister]) -> dict[int, Shift | None]:
+        """current_shift of each device of this model, by device id."""
+        return {device.id: cls(device).current_shift() for device in devices}
+
     def open_shift(self) -> Shift:
         raise NotImplementedError
 
@@ -155,6 +160,15 @@ class Emulator(Driver):
     def current_shift(self) -> Shift | None:
         return (Shift.select().where(Shift.device == self.device.id, Shift.closed_at.is_null())
                 .order_by(Shift.number.desc()).first())
+
+    @classmethod
+    def current_shifts(cls, devices: list[CashRegister]) -> dict[int, Shift | None]:
+        shifts = dict.fromkeys((device.id for device in devices), None)
+        if shifts:  # one query; the latest open shift of each
+            for shift in (Shift.select().where(Shift.device.in_(list(shifts)), Shift.closed_at.is_null())
+                          .order_by(Shift.number)):
+                shifts[shift.device_id] = shift
+        return shifts
 
     def open_shift(self) -> Shift:
         self.device.last_shift_num += 1

@@ -10,7 +10,7 @@ import marshmallow
 import peewee
 
 from server.accounts.models import User
-from server.db import database, is_sqlite, json_default
+from server.db import UTCDateTimeField, database, is_sqlite, json_default
 from server.events import events
 from server.fiscal import messages
 from server.fiscal.callbacks import queue_callbacks
@@ -269,8 +269,8 @@ def accept_receipt(group_id: int, user_id: int | None, body: dict, key: str | No
 
 
 def accept_receipts(items: list[tuple]) -> list:
-    """accept_receipt for a batch of requests (group_id, user_id, body, key) in one transaction and one
-    queued task per device: for each, (the receipt, created) or the exception it is refused with. Two
+    """accept_receipt for a batch of requests (group_id, user_id, body, key): a few queries, one
+    transaction and one queued task for the lot; for each, (the receipt, created) or the exception it is refused with. Two
     items of the batch that collide (the same key, or order) fail the insert with IntegrityError: the
     caller (server.batching) then tries each alone, so the unique constraints decide as for one."""
     results: list = [None] * len(items)
@@ -279,22 +279,27 @@ def accept_receipts(items: list[tuple]) -> list:
     for index, (group_id, _, _, _) in enumerate(items):
         by_group.setdefault(group_id, []).append(index)
     digests = [body_hash(body) for _, _, body, _ in items]
+    found = existing_receipts(items)
+    devices = {d.group_id: d for d in CashRegister.select().where(CashRegister.group.in_(sorted(by_group)))}
+    shifts = {}  # each running device's open shift, one query per model
+    for model in sorted({d.model for d in devices.values() if d.state == "running"}):
+        shifts |= DRIVERS[model].current_shifts([d for d in devices.values()
+                                                 if d.state == "running" and d.model == model])
     for group_id, indexes in by_group.items():
-        found = existing_receipts(group_id, [items[i] for i in indexes])
-        device = driver = None
-        for index, receipt in zip(indexes, found):
+        device = devices.get(group_id)
+        driver = driver_for(device) if device is not None else None
+        for index in indexes:
             _, user_id, body, key = items[index]
             try:
-                if receipt is not None:
-                    results[index] = (same_receipt(receipt, digests[index]), False)
+                if found[index] is not None:
+                    results[index] = (same_receipt(found[index], digests[index]), False)
                     continue
                 if device is None:
-                    device = device_of(group_id)
-                    driver = driver_for(device)
-                    shift = driver.current_shift() if device.state == "running" else None
+                    raise NoSuchGroup()
                 if device.state != "running":
                     raise DeviceNotRunning()
-                new.append((index, new_receipt(device, driver, shift, user_id, body, key, digests[index])))
+                new.append((index, new_receipt(device, driver, shifts.get(device.id), user_id, body, key,
+                                               digests[index])))
             except (FiscalError, Invalid) as error:
                 results[index] = error
     if new:
@@ -314,16 +319,12 @@ def accept_receipts(items: list[tuple]) -> list:
                 return [error]
         for index, receipt in new:
             results[index] = (receipt, True)
-        devices: dict[int, list[int]] = {}
-        for _, receipt in new:
-            devices.setdefault(receipt.device_id, []).append(receipt.id)
-        for ids in devices.values():
-            queue_registration(ids)
+        queue_registration([receipt.id for _, receipt in new])  # one task: it drains each device in turn
     return results
 
 
-def existing_receipts(group_id: int, items: list[tuple]) -> list:
-    """existing_receipt for each item of one group, in one query."""
+def existing_receipts(items: list[tuple]) -> list:
+    """existing_receipt for each item (group_id, user_id, body, key), in one query."""
     keys = {key for _, _, _, key in items if key is not None}
     orders = {body["order_id"] for _, _, body, _ in items if body["order_id"] is not None}
     if not keys and not orders:
@@ -334,14 +335,15 @@ def existing_receipts(group_id: int, items: list[tuple]) -> list:
     if orders:
         by_order = FiscalReceipt.order_id.in_(sorted(orders))
         condition = by_order if condition is None else condition | by_order
-    rows = list(FiscalReceipt.select().where(FiscalReceipt.group == group_id, condition))
-    by_key = {r.idempotency_key: r for r in rows if r.idempotency_key is not None}
-    by_order_type = {(r.order_id, r.receipt_type): r for r in rows if r.order_id is not None}
+    groups = sorted({group_id for group_id, _, _, _ in items})
+    rows = list(FiscalReceipt.select().where(FiscalReceipt.group.in_(groups), condition))
+    by_key = {(r.group_id, r.idempotency_key): r for r in rows if r.idempotency_key is not None}
+    by_order_type = {(r.group_id, r.order_id, r.receipt_type): r for r in rows if r.order_id is not None}
     found = []
-    for _, _, body, key in items:
-        receipt = by_key.get(key) if key is not None else None
+    for group_id, _, body, key in items:
+        receipt = by_key.get((group_id, key)) if key is not None else None
         if receipt is None and body["order_id"] is not None:
-            receipt = by_order_type.get((body["order_id"], body["receiptType"]))
+            receipt = by_order_type.get((group_id, body["order_id"], body["receiptType"]))
         found.append(receipt)
     return found
 
@@ -474,7 +476,24 @@ def register_batch(device: CashRegister, driver: Driver, receipts: list[FiscalRe
             for name, value in data.items():
                 setattr(receipt, name, value)
             receipt.state, receipt.error = "success", None
-        receipt.save(only=REGISTRATION_FIELDS)
+    save_registrations(receipts)
+
+
+def save_registrations(receipts: list[FiscalReceipt]) -> None:
+    """Write the receipts' REGISTRATION_FIELDS: on PostgreSQL one UPDATE ... FROM (VALUES ...)."""
+    if len(receipts) == 1 or is_sqlite():
+        for receipt in receipts:
+            receipt.save(only=REGISTRATION_FIELDS)
+        return
+    names = ["id"] + [field.name for field in REGISTRATION_FIELDS]
+    rows = [[receipt.id] + [field.db_value(getattr(receipt, field.name)) for field in REGISTRATION_FIELDS]
+            for receipt in receipts]
+    values = peewee.ValuesList(rows, columns=names, alias="v")
+    kinds = {peewee.IntegerField: "integer", UTCDateTimeField: "timestamp"}
+    changes = {field: peewee.Cast(peewee.Column(values, field.name), kinds[type(field)]) if type(field) in kinds
+               else peewee.Column(values, field.name) for field in REGISTRATION_FIELDS}
+    (FiscalReceipt.update(changes).from_(values)
+     .where(FiscalReceipt.id == peewee.Cast(peewee.Column(values, "id"), "integer")).execute())
 
 
 def unfinished_receipts() -> list[int]:
