@@ -419,23 +419,23 @@ REGISTRATION_FIELDS = [FiscalReceipt.attempts, FiscalReceipt.state, FiscalReceip
 
 
 def register_receipts(receipt_ids: list[int]) -> dict[int, str]:
-    """Register `in_process` receipts, each on its device under the device's row lock, together with
-    every other receipt of the device still `in_process` (oldest first, up to DRAIN_BATCH): their tasks
-    then find them done. States are read again under the lock, so a task run twice (a worker died after
-    committing) registers nothing twice. The counters, the shift and the receipts' fiscal data commit
-    together. Answers {id: state} of the receipts asked about that exist."""
+    """Register `in_process` receipts on their devices, under the devices' row locks, together with
+    every other receipt of those devices still `in_process` (oldest first, up to DRAIN_BATCH): their
+    tasks then find them done. States are read again under the locks, so a task run twice (a worker
+    died after committing) registers nothing twice. The counters, the shifts and the receipts' fiscal
+    data commit together. Answers {id: state} of the receipts asked about that exist."""
     states = {r.id: (r.state, r.group_id) for r in FiscalReceipt.select(
         FiscalReceipt.id, FiscalReceipt.state, FiscalReceipt.group).where(FiscalReceipt.id.in_(receipt_ids))}
-    for group_id in sorted({group for state, group in states.values() if state == "in_process"}):
-        while True:
-            done = drain_device(group_id)
-            for receipt in done:
-                if receipt.id in states:
-                    states[receipt.id] = (receipt.state, group_id)
-            # A full batch may have stopped short of ours: drain again until none of ours is left.
-            if len(done) < DRAIN_BATCH or not any(
-                    state == "in_process" and group == group_id for state, group in states.values()):
-                break
+    while True:
+        groups = sorted({group for state, group in states.values() if state == "in_process"})
+        if not groups:
+            break
+        done = drain_devices(groups)
+        for receipt in done:
+            if receipt.id in states:
+                states[receipt.id] = (receipt.state, receipt.group_id)
+        if len(done) < DRAIN_BATCH:  # else a full batch may have stopped short of ours: drain again
+            break
     left = [i for i, (state, _) in states.items() if state == "in_process"]
     if left:  # registered by another task meanwhile (or still waiting for its device)
         for receipt in FiscalReceipt.select(FiscalReceipt.id, FiscalReceipt.state).where(FiscalReceipt.id.in_(left)):
@@ -443,16 +443,30 @@ def register_receipts(receipt_ids: list[int]) -> dict[int, str]:
     return {i: state for i, (state, _) in states.items()}
 
 
-def drain_device(group_id: int) -> list[FiscalReceipt]:
-    """Register the device's `in_process` receipts (up to DRAIN_BATCH) in one transaction; the receipts
-    registered."""
+def locked_devices(group_ids: list[int]) -> list[CashRegister]:
+    """locked_device for several groups, in one statement; rows are locked in id order, so two
+    transactions that lock overlapping sets cannot deadlock."""
+    query = CashRegister.select().where(CashRegister.group.in_(group_ids)).order_by(CashRegister.id)
+    if not is_sqlite():
+        query = query.for_update()
+    return list(query)
+
+
+def drain_devices(group_ids: list[int]) -> list[FiscalReceipt]:
+    """Register the devices' `in_process` receipts (up to DRAIN_BATCH in all) in one transaction; the
+    receipts registered."""
     with database.atomic():
-        device = locked_device(group_id)
-        pending = list(FiscalReceipt.select().where(FiscalReceipt.device == device.id,
+        devices = {device.id: device for device in locked_devices(group_ids)}
+        pending = list(FiscalReceipt.select().where(FiscalReceipt.device.in_(list(devices)),
                                                     FiscalReceipt.state == "in_process")
-                       .order_by(FiscalReceipt.id).limit(DRAIN_BATCH))
+                       .order_by(FiscalReceipt.id).limit(DRAIN_BATCH)) if devices else []
+        by_device: dict[int, list[FiscalReceipt]] = {}
+        for receipt in pending:
+            by_device.setdefault(receipt.device_id, []).append(receipt)
+        for device_id, receipts in by_device.items():
+            register_batch(devices[device_id], driver_for(devices[device_id]), receipts)
         if pending:
-            register_batch(device, driver_for(device), pending)
+            save_registrations(pending)
     if pending:
         events.publish_many([topic(each.id) for each in pending])
         queue_callbacks([each.id for each in pending if each.callback_url])
@@ -460,6 +474,7 @@ def drain_device(group_id: int) -> list[FiscalReceipt]:
 
 
 def register_batch(device: CashRegister, driver: Driver, receipts: list[FiscalReceipt]) -> None:
+    """Register the receipts on the locked device; the caller saves them (save_registrations)."""
     if device.state != "running":
         results = [DriverError(messages.DEVICE_NOT_RUNNING)] * len(receipts)
     else:
@@ -476,7 +491,6 @@ def register_batch(device: CashRegister, driver: Driver, receipts: list[FiscalRe
             for name, value in data.items():
                 setattr(receipt, name, value)
             receipt.state, receipt.error = "success", None
-    save_registrations(receipts)
 
 
 def save_registrations(receipts: list[FiscalReceipt]) -> None:
