@@ -44,6 +44,19 @@ class Events:
             except redis.RedisError:
                 log.exception("could not publish %s to Redis; only this process heard it", topic)
 
+    def publish_many(self, topics: list[str]) -> None:
+        """`publish` each topic, with one round trip to Redis for them all."""
+        for topic in topics:
+            self.deliver(topic)
+        if settings.redis_url and topics:
+            try:
+                pipeline = self._client().pipeline(transaction=False)
+                for topic in topics:
+                    pipeline.publish(channel(), topic)
+                pipeline.execute()
+            except redis.RedisError:
+                log.exception("could not publish %d topics to Redis; only this process heard them", len(topics))
+
     def deliver(self, topic: str) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():

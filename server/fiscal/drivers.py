@@ -90,6 +90,11 @@ class Driver:
     def current_shift(self) -> Shift | None:
         raise NotImplementedError
 
+    @classmethod
+    def current_shifts(cls, devices: list[CashRegister]) -> dict[int, Shift | None]:
+        """current_shift of each device of this model, by device id."""
+        return {device.id: cls(device).current_shift() for device in devices}
+
     def open_shift(self) -> Shift:
         raise NotImplementedError
 
@@ -101,6 +106,21 @@ class Driver:
 
     def register(self, receipt) -> dict:
         raise NotImplementedError
+
+    def register_many(self, receipts: list) -> list:
+        """Register the receipts in order: for each, its fiscal data (a dict) or the DriverError it
+        failed with. A driver's failure leaves no half-counted document (a savepoint per receipt);
+        drivers that can do better (one write of the counters for the lot) override it."""
+        from server.db import database
+
+        results = []
+        for receipt in receipts:
+            try:
+                with database.atomic():
+                    results.append(self.register(receipt))
+            except DriverError as error:
+                results.append(error)
+        return results
 
 
 def shift_expired(shift: Shift, now: dt.datetime | None = None) -> bool:
@@ -141,6 +161,15 @@ class Emulator(Driver):
         return (Shift.select().where(Shift.device == self.device.id, Shift.closed_at.is_null())
                 .order_by(Shift.number.desc()).first())
 
+    @classmethod
+    def current_shifts(cls, devices: list[CashRegister]) -> dict[int, Shift | None]:
+        shifts = dict.fromkeys((device.id for device in devices), None)
+        if shifts:  # one query; the latest open shift of each
+            for shift in (Shift.select().where(Shift.device.in_(list(shifts)), Shift.closed_at.is_null())
+                          .order_by(Shift.number)):
+                shifts[shift.device_id] = shift
+        return shifts
+
     def open_shift(self) -> Shift:
         self.device.last_shift_num += 1
         self.device.save(only=[CashRegister.last_shift_num])
@@ -162,21 +191,30 @@ class Emulator(Driver):
         return str(int.from_bytes(digest[:4], "big"))
 
     def register(self, receipt) -> dict:
+        return self.register_many([receipt])[0]
+
+    def register_many(self, receipts: list) -> list:
+        """Every receipt fails alike (a configured failure, an expired shift) or none does: the shift is
+        read (or opened) once, the counters and the shift written once for the lot."""
         if self.config.get("fail_with"):
-            raise DriverError(self.config["fail_with"])
+            return [DriverError(self.config["fail_with"])] * len(receipts)
         shift = self.current_shift()
         if shift is not None and shift_expired(shift):
-            raise ShiftExpired()
+            return [ShiftExpired()] * len(receipts)
         if shift is None:
             shift = self.open_shift()
+        registration = self.registration()
+        results = [self.document(shift, receipt, registration) for receipt in receipts]
+        self.device.save(only=[CashRegister.last_receipt_num])
+        shift.save(only=[Shift.receipts_count, Shift.totals])
+        return results
+
+    def document(self, shift: Shift, receipt, registration: dict) -> dict:
         now = utcnow()
         self.device.last_receipt_num += 1
-        self.device.save(only=[CashRegister.last_receipt_num])
         shift.receipts_count += 1
         shift.totals = add_to_totals(shift.totals or empty_totals(), receipt.receipt_type,
                                      Decimal(receipt.commodities_total_cost), receipt.payments)
-        shift.save(only=[Shift.receipts_count, Shift.totals])
-        registration = self.registration()
         document = {
             "fn": registration["fn_serial"], "i": self.device.last_receipt_num, "t": now.isoformat(),
             "s": str(receipt.commodities_total_cost), "n": receipt.receipt_type, "shift": shift.number,
@@ -188,7 +226,7 @@ class Emulator(Driver):
             "receipt_in_shift_num": shift.receipts_count,
             "receipt_num": self.device.last_receipt_num,
             "cashier": self.config.get("cashier"),
-            "registration": registration,
+            "registration": dict(registration),
         }
 
 

@@ -6,6 +6,7 @@ from apispec.ext.marshmallow import OpenAPIConverter
 
 from server import messages as common_messages
 from server.auth import Needs, authenticate_user
+from server.batching import Batcher
 from server.cache import ExpiringCache, Following
 from server.db import run_db
 from server.events import events
@@ -22,6 +23,11 @@ from server.settings import settings
 
 IDEMPOTENCY_KEY_MAX = 128
 access_cache = ExpiringCache(service.ACCESS_TOPIC, lifetime=60)
+# Receipts posted while earlier ones are being stored are stored together: one transaction, one queued
+# registration task per device.
+intake = Batcher(service.accept_receipts, in_flight=2)
+# Receipts read by waiting clients (many wake at once when a device's batch is registered): one query.
+reads = Batcher(service.find_receipts, in_flight=2)
 
 
 def group_member(user, group_id, **_) -> bool:
@@ -87,7 +93,7 @@ class ReceiptsHandler(BaseHandler):
             raise ApiError(400, messages.INVALID_RECEIPT,
                            {"Idempotency-Key": [f"1 to {IDEMPOTENCY_KEY_MAX} printable characters"]})
         try:
-            receipt, _ = await run_db(service.accept_receipt, int(group_id), self.current_user.id, self.body, key)
+            receipt, _ = await intake.submit((int(group_id), self.current_user.id, self.body, key))
         except service.Invalid as error:
             raise_invalid(error)
         self.write_json({"id": str(receipt.id), "location": receipt_location(self, group_id, receipt.id)})
@@ -105,7 +111,7 @@ class ReceiptHandler(BaseHandler):
          responses={200: ReceiptReportSchema})
     async def get(self, group_id, receipt_id):
         async def read():
-            return await run_db(service.find_receipt, int(group_id), int(receipt_id))
+            return await reads.submit((int(group_id), int(receipt_id)))
 
         receipt = await events.wait_for(service.topic(int(receipt_id)), read,
                                         lambda r: r is None or r.state != "in_process", self.query["wait"],

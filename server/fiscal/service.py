@@ -10,7 +10,7 @@ import marshmallow
 import peewee
 
 from server.accounts.models import User
-from server.db import database, is_sqlite, json_default
+from server.db import UTCDateTimeField, database, is_sqlite, json_default
 from server.events import events
 from server.fiscal import messages
 from server.fiscal.callbacks import queue_callbacks
@@ -270,19 +270,99 @@ def accept_receipt(group_id: int, user_id: int | None, body: dict, key: str | No
     same idempotency key, or the same order_id and type in the group) with the same body answers the
     first receipt (False) and registers nothing; with another body, IdempotencyConflict. The unique
     constraints decide between racing requests."""
-    digest = body_hash(body)
-    found = existing_receipt(group_id, key, body["order_id"], body["receiptType"])
-    if found is not None:
-        return same_receipt(found, digest), False
-    device = device_of(group_id)
-    if device.state != "running":
-        raise DeviceNotRunning()
-    driver = driver_for(device)
+    result, = accept_receipts([(group_id, user_id, body, key)])
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def accept_receipts(items: list[tuple]) -> list:
+    """accept_receipt for a batch of requests (group_id, user_id, body, key): a few queries, one
+    transaction and one queued task for the lot; for each, (the receipt, created) or the exception it is refused with. Two
+    items of the batch that collide (the same key, or order) fail the insert with IntegrityError: the
+    caller (server.batching) then tries each alone, so the unique constraints decide as for one."""
+    results: list = [None] * len(items)
+    new: list[tuple[int, FiscalReceipt]] = []
+    by_group: dict[int, list[int]] = {}
+    for index, (group_id, _, _, _) in enumerate(items):
+        by_group.setdefault(group_id, []).append(index)
+    digests = [body_hash(body) for _, _, body, _ in items]
+    found = existing_receipts(items)
+    devices = {d.group_id: d for d in CashRegister.select().where(CashRegister.group.in_(sorted(by_group)))}
+    shifts = {}  # each running device's open shift, one query per model
+    for model in sorted({d.model for d in devices.values() if d.state == "running"}):
+        shifts |= DRIVERS[model].current_shifts([d for d in devices.values()
+                                                 if d.state == "running" and d.model == model])
+    for group_id, indexes in by_group.items():
+        device = devices.get(group_id)
+        driver = driver_for(device) if device is not None else None
+        for index in indexes:
+            _, user_id, body, key = items[index]
+            try:
+                if found[index] is not None:
+                    results[index] = (same_receipt(found[index], digests[index]), False)
+                    continue
+                if device is None:
+                    raise NoSuchGroup()
+                if device.state != "running":
+                    raise DeviceNotRunning()
+                new.append((index, new_receipt(device, driver, shifts.get(device.id), user_id, body, key,
+                                               digests[index])))
+            except (FiscalError, Invalid) as error:
+                results[index] = error
+    if new:
+        try:
+            with database.atomic():
+                store_receipts([receipt for _, receipt in new])
+        except peewee.IntegrityError:
+            if len(items) > 1:
+                raise
+            group_id, _, body, key = items[0]
+            found = existing_receipt(group_id, key, body["order_id"], body["receiptType"])
+            if found is None:
+                raise
+            try:
+                return [(same_receipt(found, digests[0]), False)]
+            except IdempotencyConflict as error:
+                return [error]
+        for index, receipt in new:
+            results[index] = (receipt, True)
+        queue_registration([receipt.id for _, receipt in new])  # one task: it drains each device in turn
+    return results
+
+
+def existing_receipts(items: list[tuple]) -> list:
+    """existing_receipt for each item (group_id, user_id, body, key), in one query."""
+    keys = {key for _, _, _, key in items if key is not None}
+    orders = {body["order_id"] for _, _, body, _ in items if body["order_id"] is not None}
+    if not keys and not orders:
+        return [None] * len(items)
+    condition = None
+    if keys:
+        condition = FiscalReceipt.idempotency_key.in_(sorted(keys))
+    if orders:
+        by_order = FiscalReceipt.order_id.in_(sorted(orders))
+        condition = by_order if condition is None else condition | by_order
+    groups = sorted({group_id for group_id, _, _, _ in items})
+    rows = list(FiscalReceipt.select().where(FiscalReceipt.group.in_(groups), condition))
+    by_key = {(r.group_id, r.idempotency_key): r for r in rows if r.idempotency_key is not None}
+    by_order_type = {(r.group_id, r.order_id, r.receipt_type): r for r in rows if r.order_id is not None}
+    found = []
+    for group_id, _, body, key in items:
+        receipt = by_key.get((group_id, key)) if key is not None else None
+        if receipt is None and body["order_id"] is not None:
+            receipt = by_order_type.get((group_id, body["order_id"], body["receiptType"]))
+        found.append(receipt)
+    return found
+
+
+def new_receipt(device: CashRegister, driver: Driver, shift: Shift | None, user_id: int | None, body: dict,
+                key: str | None, digest: str) -> FiscalReceipt:
+    """The receipt to store for a valid body (not yet saved), or the refusal raised."""
     allowed = driver.tax_systems()
     tax_system = body["tax_system"] if body["tax_system"] is not None else allowed[0]
     if tax_system not in allowed:
         raise Invalid(messages.INVALID_RECEIPT, {"tax_system": [f"{messages.TAX_SYSTEM_NOT_ALLOWED}: {allowed}"]})
-    shift = driver.current_shift()
     if shift is not None and shift_expired(shift):
         raise ShiftExpiredRefusal()
     total = commodities_total(body["products"])
@@ -291,33 +371,38 @@ def accept_receipt(group_id: int, user_id: int | None, body: dict, key: str | No
     if body.get("correction_reason") is not None or body.get("correction_date") is not None:
         correction = {name: body.get(name) for name in ("correction_reason", "correction_date", "doc_number",
                                                         "precept")}
-    try:
-        with database.atomic():
-            receipt = FiscalReceipt.create(
-                group=group_id, device=device.id, user=user_id, idempotency_key=key, body_hash=digest,
-                order_id=body["order_id"], receipt_type=body["receiptType"], email=body["email"],
-                phone_number=body["phone_number"], tax_system=tax_system, need_print=body["need_print"],
-                products=stored_products(body["products"]),
-                payments=[{"payment_sum": str(p["payment_sum"]), "payment_type_int": p["payment_type_int"]}
-                          for p in body["payments"]],
-                commodities_total_cost=total, payments_total=paid, change=paid - total,
-                mistaken_receipt_number=body.get("mistaken_receipt_number"), correction_data=correction,
-                callback_url=body.get("callback_url"))
-    except peewee.IntegrityError:
-        found = existing_receipt(group_id, key, body["order_id"], body["receiptType"])
-        if found is None:
-            raise
-        return same_receipt(found, digest), False
-    queue_registration(receipt.id)
-    return receipt, True
+    return FiscalReceipt(
+        group=device.group_id, device=device.id, user=user_id, idempotency_key=key, body_hash=digest,
+        order_id=body["order_id"], receipt_type=body["receiptType"], email=body["email"],
+        phone_number=body["phone_number"], tax_system=tax_system, need_print=body["need_print"],
+        products=stored_products(body["products"]),
+        payments=[{"payment_sum": str(p["payment_sum"]), "payment_type_int": p["payment_type_int"]}
+                  for p in body["payments"]],
+        commodities_total_cost=total, payments_total=paid, change=paid - total,
+        mistaken_receipt_number=body.get("mistaken_receipt_number"), correction_data=correction,
+        callback_url=body.get("callback_url"))
 
 
-def queue_registration(receipt_id: int) -> None:
+def store_receipts(receipts: list[FiscalReceipt]) -> None:
+    """INSERT the receipts (one statement on PostgreSQL) and set their ids."""
+    if len(receipts) == 1 or is_sqlite():
+        for receipt in receipts:
+            receipt.save(force_insert=True)
+        return
+    rows = [{field: receipt.__data__[field] for field in receipt.__data__} for receipt in receipts]
+    ids = FiscalReceipt.insert_many(rows).returning(FiscalReceipt.id).tuples().execute()
+    for receipt, (new_id,) in zip(receipts, ids):
+        receipt.id = new_id
+
+
+def queue_registration(receipt_ids: int | list[int]) -> None:
+    ids = [receipt_ids] if isinstance(receipt_ids, int) else receipt_ids
     try:
-        enqueue(REGISTER_TASK, receipt_id)
+        enqueue(REGISTER_TASK, ids[0] if len(ids) == 1 else ids)
     except QueueUnavailable as error:
-        log.error("receipt %s: its registration could not be queued: %s", receipt_id, error)
-        finish_with_error(receipt_id, f"Очередь задач недоступна: {error}")
+        log.error("receipts %s: their registration could not be queued: %s", ids, error)
+        for receipt_id in ids:
+            finish_with_error(receipt_id, f"Очередь задач недоступна: {error}")
 
 
 def finish_with_error(receipt_id: int, text: str) -> None:
@@ -331,46 +416,106 @@ DRAIN_BATCH = 200
 
 
 def register_receipt(receipt_id: int) -> str | None:
-    """Register an `in_process` receipt on its device, under the device's row lock, together with every
-    other receipt of the device still `in_process` (oldest first, up to DRAIN_BATCH): their tasks then
-    find them done. States are read again under the lock, so a task run twice (a worker died after
-    committing) registers nothing twice. The counters, the shift and the receipts' fiscal data commit
-    together. Answers the receipt's state."""
-    receipt = FiscalReceipt.get_or_none(FiscalReceipt.id == receipt_id)
-    if receipt is None or receipt.state != "in_process":
-        return None if receipt is None else receipt.state
+    """Register an `in_process` receipt on its device (see register_receipts); answers its state."""
+    return register_receipts([receipt_id]).get(receipt_id)
+
+
+REGISTRATION_FIELDS = [FiscalReceipt.attempts, FiscalReceipt.state, FiscalReceipt.error, FiscalReceipt.fiscal_sign,
+                       FiscalReceipt.registration_datetime, FiscalReceipt.shift_num,
+                       FiscalReceipt.receipt_in_shift_num, FiscalReceipt.receipt_num, FiscalReceipt.cashier,
+                       FiscalReceipt.registration]
+
+
+def register_receipts(receipt_ids: list[int]) -> dict[int, str]:
+    """Register `in_process` receipts on their devices, under the devices' row locks, together with
+    every other receipt of those devices still `in_process` (oldest first, up to DRAIN_BATCH): their
+    tasks then find them done. States are read again under the locks, so a task run twice (a worker
+    died after committing) registers nothing twice. The counters, the shifts and the receipts' fiscal
+    data commit together. Answers {id: state} of the receipts asked about that exist."""
+    states = {r.id: (r.state, r.group_id) for r in FiscalReceipt.select(
+        FiscalReceipt.id, FiscalReceipt.state, FiscalReceipt.group).where(FiscalReceipt.id.in_(receipt_ids))}
+    while True:
+        groups = sorted({group for state, group in states.values() if state == "in_process"})
+        if not groups:
+            break
+        done = drain_devices(groups)
+        for receipt in done:
+            if receipt.id in states:
+                states[receipt.id] = (receipt.state, receipt.group_id)
+        if len(done) < DRAIN_BATCH:  # else a full batch may have stopped short of ours: drain again
+            break
+    left = [i for i, (state, _) in states.items() if state == "in_process"]
+    if left:  # registered by another task meanwhile (or still waiting for its device)
+        for receipt in FiscalReceipt.select(FiscalReceipt.id, FiscalReceipt.state).where(FiscalReceipt.id.in_(left)):
+            states[receipt.id] = (receipt.state, states[receipt.id][1])
+    return {i: state for i, (state, _) in states.items()}
+
+
+def locked_devices(group_ids: list[int]) -> list[CashRegister]:
+    """locked_device for several groups, in one statement; rows are locked in id order, so two
+    transactions that lock overlapping sets cannot deadlock."""
+    query = CashRegister.select().where(CashRegister.group.in_(group_ids)).order_by(CashRegister.id)
+    if not is_sqlite():
+        query = query.for_update()
+    return list(query)
+
+
+def drain_devices(group_ids: list[int]) -> list[FiscalReceipt]:
+    """Register the devices' `in_process` receipts (up to DRAIN_BATCH in all) in one transaction; the
+    receipts registered."""
     with database.atomic():
-        device = locked_device(receipt.group_id)
-        pending = list(FiscalReceipt.select().where(FiscalReceipt.device == device.id,
+        devices = {device.id: device for device in locked_devices(group_ids)}
+        pending = list(FiscalReceipt.select().where(FiscalReceipt.device.in_(list(devices)),
                                                     FiscalReceipt.state == "in_process")
-                       .order_by(FiscalReceipt.id).limit(DRAIN_BATCH))
-        driver = driver_for(device)
-        for each in pending:
-            register_one(device, driver, each)
-    for each in pending:
-        events.publish(topic(each.id))
-    queue_callbacks([each.id for each in pending if each.callback_url])
-    done = next((each for each in pending if each.id == receipt_id), None)
-    return done.state if done is not None else FiscalReceipt.get_by_id(receipt_id).state
+                       .order_by(FiscalReceipt.id).limit(DRAIN_BATCH)) if devices else []
+        by_device: dict[int, list[FiscalReceipt]] = {}
+        for receipt in pending:
+            by_device.setdefault(receipt.device_id, []).append(receipt)
+        for device_id, receipts in by_device.items():
+            register_batch(devices[device_id], driver_for(devices[device_id]), receipts)
+        if pending:
+            save_registrations(pending)
+    if pending:
+        events.publish_many([topic(each.id) for each in pending])
+        queue_callbacks([each.id for each in pending if each.callback_url])
+    return pending
 
 
-def register_one(device: CashRegister, driver: Driver, receipt: FiscalReceipt) -> None:
-    receipt.attempts += 1
+def register_batch(device: CashRegister, driver: Driver, receipts: list[FiscalReceipt]) -> None:
+    """Register the receipts on the locked device; the caller saves them (save_registrations)."""
     if device.state != "running":
-        receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
+        results = [DriverError(messages.DEVICE_NOT_RUNNING)] * len(receipts)
     else:
-        try:
-            with database.atomic():  # a savepoint: a driver's failure leaves no half-counted document
-                data = driver.register(receipt)
-        except ShiftExpired:
+        results = driver.register_many(receipts)
+    for receipt, data in zip(receipts, results):
+        receipt.attempts += 1
+        if device.state != "running":
+            receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
+        elif isinstance(data, ShiftExpired):
             receipt.state, receipt.error = "error", messages.SHIFT_EXPIRED
-        except DriverError as error:
-            receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=error)[:2000]
+        elif isinstance(data, DriverError):
+            receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=data)[:2000]
         else:
             for name, value in data.items():
                 setattr(receipt, name, value)
             receipt.state, receipt.error = "success", None
-    receipt.save()
+
+
+def save_registrations(receipts: list[FiscalReceipt]) -> None:
+    """Write the receipts' REGISTRATION_FIELDS: on PostgreSQL one UPDATE ... FROM (VALUES ...)."""
+    if len(receipts) == 1 or is_sqlite():
+        for receipt in receipts:
+            receipt.save(only=REGISTRATION_FIELDS)
+        return
+    names = ["id"] + [field.name for field in REGISTRATION_FIELDS]
+    rows = [[receipt.id] + [field.db_value(getattr(receipt, field.name)) for field in REGISTRATION_FIELDS]
+            for receipt in receipts]
+    values = peewee.ValuesList(rows, columns=names, alias="v")
+    kinds = {peewee.IntegerField: "integer", UTCDateTimeField: "timestamp"}
+    changes = {field: peewee.Cast(peewee.Column(values, field.name), kinds[type(field)]) if type(field) in kinds
+               else peewee.Column(values, field.name) for field in REGISTRATION_FIELDS}
+    (FiscalReceipt.update(changes).from_(values)
+     .where(FiscalReceipt.id == peewee.Cast(peewee.Column(values, "id"), "integer")).execute())
 
 
 def unfinished_receipts() -> list[int]:
@@ -384,6 +529,13 @@ def unfinished_receipts() -> list[int]:
 
 def find_receipt(group_id: int, receipt_id: int) -> FiscalReceipt | None:
     return FiscalReceipt.get_or_none(FiscalReceipt.id == receipt_id, FiscalReceipt.group == group_id)
+
+
+def find_receipts(wanted: list[tuple[int, int]]) -> list[FiscalReceipt | None]:
+    """find_receipt for each (group_id, receipt_id), in one query."""
+    found = {r.id: r for r in FiscalReceipt.select().where(FiscalReceipt.id.in_(sorted({i for _, i in wanted})))}
+    return [receipt if (receipt := found.get(receipt_id)) is not None and receipt.group_id == group_id else None
+            for group_id, receipt_id in wanted]
 
 
 def qr_string(receipt: FiscalReceipt) -> str | None:

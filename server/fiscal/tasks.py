@@ -4,7 +4,7 @@ import logging
 import peewee
 
 from server.fiscal.callbacks import CALLBACK_TASK, deliver, retry_delay
-from server.fiscal.service import REGISTER_TASK, finish_with_error, register_receipt
+from server.fiscal.service import REGISTER_TASK, finish_with_error, register_receipts
 from server.worker import DatabaseTask, celery_app
 
 log = logging.getLogger("server.fiscal")
@@ -13,16 +13,19 @@ MAX_RETRIES = 5
 
 
 @celery_app.task(name=REGISTER_TASK, bind=True, base=DatabaseTask, max_retries=None)
-def register_receipt_task(self, receipt_id: int):
-    """Register the receipt on its device. Running it again (a worker lost mid-way, a redelivery) is
-    harmless: the receipt's state is read again under the device's row lock. A database failure is
-    retried with backoff; after MAX_RETRIES the receipt is `error` with the reason."""
+def register_receipt_task(self, receipt_ids: int | list[int]):
+    """Register the receipts (one id, or the ids of a batch of requests) on their devices. Running it
+    again (a worker lost mid-way, a redelivery) is harmless: the receipts' states are read again under
+    the device's row lock. A database failure is retried with backoff; after MAX_RETRIES the receipts
+    still `in_process` are `error` with the reason."""
+    ids = [receipt_ids] if isinstance(receipt_ids, int) else list(receipt_ids)
     try:
-        return register_receipt(receipt_id)
+        register_receipts(ids)
     except (peewee.OperationalError, peewee.InterfaceError) as failure:
         if self.request.retries >= MAX_RETRIES:
-            log.error("receipt %s: giving up: %s", receipt_id, failure)
-            finish_with_error(receipt_id, f"Ошибка базы данных: {failure}")
+            log.error("receipts %s: giving up: %s", ids, failure)
+            for receipt_id in ids:
+                finish_with_error(receipt_id, f"Ошибка базы данных: {failure}")
             return "error"
         raise self.retry(countdown=0.2 * 2 ** self.request.retries) from failure
 
