@@ -13,6 +13,7 @@ deleted meanwhile)."""
 import datetime as dt
 import json
 import logging
+import typing
 import uuid
 from decimal import Decimal
 
@@ -99,12 +100,32 @@ def credit(organization_id: int, payment_id: int | None, amount: Decimal, reason
 
 def organization_ids(inns) -> dict[str, int]:
     """INN -> organization id; on PostgreSQL the rows are then key-share locked until the transaction
-    ends, so that none is deleted under a payment being credited to it."""
-    query = (Organization.select(Organization.inn, Organization.id).where(Organization.inn.in_(sorted(inns)))
-             .order_by(Organization.id))
+    ends, so that none is deleted under a payment being credited to it.
+
+    On the webhook's hot path: written as SQL, not built by peewee per call (a measured cost)."""
+    inns = sorted(inns)
+    sql = (f'SELECT "inn", "id" FROM {table(Organization)} WHERE "inn" IN '
+           f'({", ".join([database.param] * len(inns))}) ORDER BY "id"')
     if not is_sqlite():
-        query = query.for_update("FOR KEY SHARE")
-    return dict(query.tuples())
+        sql += " FOR KEY SHARE"
+    return dict(database.execute_sql(sql, inns).fetchall())
+
+
+class Stored(typing.NamedTuple):
+    id: int
+    amount: Decimal
+    payer_inn: str
+
+
+def stored_payments(operation_ids) -> dict[uuid.UUID, Stored]:
+    """operation_id -> the payment stored with it (its id, amount and INN); written as SQL for the
+    webhook's hot path, read through the model's fields (the same values on SQLite and PostgreSQL)."""
+    field = Payment.operation_id
+    params = [field.db_value(operation_id) for operation_id in operation_ids]
+    sql = (f'SELECT "operation_id", "id", "amount", "payer_inn" FROM {table(Payment)} WHERE "operation_id" IN '
+           f'({", ".join([database.param] * len(params))})')
+    return {field.python_value(operation_id): Stored(payment_id, Payment.amount.python_value(amount), payer_inn)
+            for operation_id, payment_id, amount, payer_inn in database.execute_sql(sql, params).fetchall()}
 
 
 def receive_webhook(data: dict, raw: str, remote_ip: str = "") -> dict:
@@ -149,9 +170,7 @@ def receive_webhooks(deliveries: list[tuple[dict, str, str]]) -> list[dict]:
                          "received_at": now, "credited_at": now if organization_id else None})
         inserted = {uuid.UUID(str(value))
                     for value in insert_skipping_conflicts(Payment, rows, returning=Payment.operation_id)}
-        stored = {payment.operation_id: payment for payment in
-                  Payment.select(Payment.id, Payment.operation_id, Payment.amount, Payment.payer_inn)
-                  .where(Payment.operation_id.in_(list(first_of)))}
+        stored = stored_payments(list(first_of))
 
         credits: dict[int, list[int]] = {}  # organization id -> indexes of its new credited payments
         for operation_id, index in candidates:
