@@ -246,6 +246,10 @@ class BaseHandler(tornado.web.RequestHandler):
         return {name: values[-1].decode("utf-8", "replace")
                 for name, values in self.request.query_arguments.items()}
 
+    # How a JSON number with a fraction or an exponent is read: a float unless it is beyond a float's
+    # range (then exact, so a field names the error); a module that keeps money says Decimal.
+    parse_float = staticmethod(exact_if_huge)
+
     def json_body(self):
         if self._received > settings.max_body_bytes:
             raise too_big()
@@ -253,8 +257,8 @@ class BaseHandler(tornado.web.RequestHandler):
             raise ApiError(415)
         try:
             text = self.request.body.decode("utf-8")
-            value = json.loads(text, parse_constant=_reject_constant, parse_float=exact_if_huge)
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            value = json.loads(text, parse_constant=_reject_constant, parse_float=self.parse_float)
+        except (UnicodeDecodeError, ValueError, RecursionError, ArithmeticError) as error:
             raise ApiError(400, messages.NOT_JSON,
                            {"_body": [str(error)[:200]]}) from None
         check_json_value(value, text)

@@ -16,7 +16,7 @@ from server import messages as common_messages
 from server.auth import Access, Needs
 from server.batching import Batcher
 from server.db import dumps, run_db
-from server.http import ApiError, BaseHandler, _reject_constant, api, check_json_value, media_type, too_big
+from server.http import ApiError, BaseHandler, _reject_constant, api
 from server.payments import messages, service
 from server.payments.models import Organization
 from server.payments.schemas import (
@@ -77,18 +77,7 @@ class PaymentsBaseHandler(BaseHandler):
     """Money in as Decimal (a JSON number with a fraction is never a float here) and out as a number
     in its own form."""
 
-    def json_body(self):
-        if self._received > settings.max_body_bytes:
-            raise too_big()
-        if media_type(self.request.headers.get("Content-Type", "")) != "application/json":
-            raise ApiError(415)
-        try:
-            text = self.request.body.decode("utf-8")
-            value = loads_exact(text)
-        except (UnicodeDecodeError, ValueError, RecursionError, ArithmeticError) as error:
-            raise ApiError(400, common_messages.NOT_JSON, {"_body": [str(error)[:200]]}) from None
-        check_json_value(value, text)
-        return value
+    parse_float = Decimal
 
     def write_json(self, data, status: int = 200):
         self.set_status(status)
