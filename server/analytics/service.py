@@ -5,8 +5,10 @@ import contextlib
 import datetime as dt
 import decimal
 import hashlib
+import io
 import json
 import logging
+import re
 import threading
 from collections import defaultdict
 
@@ -225,8 +227,16 @@ def _text(data: dict, name: str, limit: int = 100) -> str:
     return value
 
 
+PLAIN_DECIMAL = {places: re.compile(rf"[0-9]+(?:\.[0-9]{{1,{places}}})?") for places in (2, 3)}
+
+
 def _decimal(data: dict, name: str, places: int, positive: bool = False) -> decimal.Decimal:
     value = data[name]
+    if type(value) is str and PLAIN_DECIMAL[places].fullmatch(value):  # the relay's form: the quick way
+        number = decimal.Decimal(value)
+        if positive and not number:
+            raise ValueError(f"{name}: a positive decimal, {places} places at most")
+        return number
     if isinstance(value, (bool, float)) or not isinstance(value, (str, int, decimal.Decimal)):
         raise ValueError(f"{name}: a decimal")
     number = decimal.Decimal(value)
@@ -360,7 +370,7 @@ def store_receipts(receipts: list[dict], now: dt.datetime | None = None) -> None
                 figures_c[0] += amount
                 figures_c[1] += 1
     if items:
-        insert_rows(ReceiptItem, ("receipt", "product_id", "category", "quantity", "price", "amount"), items)
+        copy_rows(ReceiptItem, ("receipt", "product_id", "category", "quantity", "price", "amount"), items)
     upsert_rows(PlaceHour, ("place", "hour"), ("purchases", "total", "vat", "tips"),
                 [(*key, *f) for key, f in sorted(place_hours.items())], replace=False)
     upsert_rows(CategoryHour, ("place", "hour", "category"), ("total_spent", "receipts"),
@@ -396,6 +406,23 @@ def insert_rows(model, names: tuple[str, ...], rows: list[tuple], suffix: str = 
         if returning:
             found += cursor.fetchall()
     return found
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_rows(model, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """insert_rows with no conflict to handle and nothing to answer: on PostgreSQL by COPY (text
+    format, written here), which costs both sides a fraction of an INSERT's VALUES."""
+    if not rows:
+        return
+    if is_sqlite():
+        insert_rows(model, names, rows)
+        return
+    columns = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in names)
+    text = "".join("\t".join("\\N" if value is None else str(value).translate(COPY_ESCAPES) for value in row) + "\n"
+                   for row in rows)
+    database.cursor().copy_expert(f'COPY "{model._meta.table_name}" ({columns}) FROM STDIN', io.StringIO(text))
 
 
 def upsert_rows(model, keys: tuple[str, ...], values: tuple[str, ...], rows: list[tuple], replace: bool) -> None:
