@@ -331,23 +331,14 @@ def store_receipts(receipts: list[dict], now: dt.datetime | None = None) -> None
     places = {}
     for receipt in receipts:
         places.setdefault(receipt["place_id"], receipt["place_name"])
-    insert_rows(Place, ("id", "name", "created_at"), [(place_id, name, now) for place_id, name in sorted(places.items())],
-                "ON CONFLICT DO NOTHING")
+    insert_rows(Place, ("id", "name", "created_at"),
+                [(place_id, name, now) for place_id, name in sorted(places.items())], "ON CONFLICT DO NOTHING")
     rows, place_hours, category_hours = [], {}, {}
     for r in receipts:
         timestamp = naive(r["timestamp"])
-        hour = timestamp.replace(minute=0, second=0, microsecond=0)
-        r["_hour"] = hour
+        r["_hour"] = hour = timestamp.replace(minute=0, second=0, microsecond=0)
         rows.append((r["transaction_id"], r["place_id"], timestamp, hour, r["total_amount"], r["vat_amount"],
                      r["tips_amount"], r["payment_method"], now))
-        figures = place_hours.get((r["place_id"], hour))
-        if figures is None:
-            place_hours[(r["place_id"], hour)] = [1, r["total_amount"], r["vat_amount"], r["tips_amount"]]
-        else:
-            figures[0] += 1
-            figures[1] += r["total_amount"]
-            figures[2] += r["vat_amount"]
-            figures[3] += r["tips_amount"]
     ids = dict(insert_rows(Receipt, ("transaction_id", "place", "timestamp", "hour", "total_amount", "vat_amount",
                                      "tips_amount", "payment_method", "stored_at"), rows,
                            "ON CONFLICT DO NOTHING", returning="transaction_id, id"))
@@ -356,6 +347,15 @@ def store_receipts(receipts: list[dict], now: dt.datetime | None = None) -> None
         receipt_id = ids.get(receipt["transaction_id"])
         if receipt_id is None:  # stored before without a mark (cannot happen: the mark is in its transaction)
             continue
+        figures = place_hours.get((receipt["place_id"], receipt["_hour"]))
+        if figures is None:
+            place_hours[(receipt["place_id"], receipt["_hour"])] = [
+                1, receipt["total_amount"], receipt["vat_amount"], receipt["tips_amount"]]
+        else:
+            figures[0] += 1
+            figures[1] += receipt["total_amount"]
+            figures[2] += receipt["vat_amount"]
+            figures[3] += receipt["tips_amount"]
         spent = {}
         for item in receipt["items"]:
             amount = line_amount(item["price"], item["quantity"])

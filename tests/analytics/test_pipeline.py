@@ -228,7 +228,7 @@ def test_item_texts_with_tabs_backslashes_and_new_lines_are_stored_exactly():
     body["items"][0].update(product_id="a\tb\\c\nd\re \\N", category="cat\\egory\t1")
     body["items"][1].update(product_id="\\N", category="здесь \"quoted\"")
     assert service.store_messages(records([body]))["stored"] == 1
-    stored_items = sorted((i.product_id, i.category, i.quantity, i.price, i.amount)
-                          for i in ReceiptItem.select().join(Receipt).where(Receipt.transaction_id == "tx-odd-texts"))
+    query = ReceiptItem.select().join(Receipt).where(Receipt.transaction_id == "tx-odd-texts")
+    stored_items = sorted((i.product_id, i.category, i.quantity, i.price, i.amount) for i in query)
     assert stored_items == sorted([("a\tb\\c\nd\re \\N", "cat\\egory\t1", D("2.000"), D("10.99"), D("21.98")),
                                    ("\\N", "здесь \"quoted\"", D("1.000"), D("5.49"), D("5.49"))])
