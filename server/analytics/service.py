@@ -335,7 +335,7 @@ def store_receipts(receipts: list[dict], now: dt.datetime | None = None) -> None
                 [(place_id, name, now) for place_id, name in sorted(places.items())], "ON CONFLICT DO NOTHING")
     rows, place_hours, category_hours = [], {}, {}
     for r in receipts:
-        timestamp = naive(r["timestamp"])
+        timestamp = r["timestamp"].replace(tzinfo=None)  # parse() gave it in UTC
         r["_hour"] = hour = timestamp.replace(minute=0, second=0, microsecond=0)
         rows.append((r["transaction_id"], r["place_id"], timestamp, hour, r["total_amount"], r["vat_amount"],
                      r["tips_amount"], r["payment_method"], now))
@@ -420,8 +420,8 @@ def copy_rows(model, names: tuple[str, ...], rows: list[tuple]) -> None:
         insert_rows(model, names, rows)
         return
     columns = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in names)
-    text = "".join("\t".join("\\N" if value is None else str(value).translate(COPY_ESCAPES) for value in row) + "\n"
-                   for row in rows)
+    text = "".join("\t".join(value.translate(COPY_ESCAPES) if type(value) is str else "\\N" if value is None
+                             else str(value) for value in row) + "\n" for row in rows)
     database.cursor().copy_expert(f'COPY "{model._meta.table_name}" ({columns}) FROM STDIN', io.StringIO(text))
 
 
