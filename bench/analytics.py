@@ -7,6 +7,7 @@
    built from them), against the same figures computed by one SQL query over the raw receipts.
 
     .venv/bin/python bench/analytics.py [--duration 10] [--connections 32] [--fill 20000] [--receipts 1000000]
+    .venv/bin/python bench/analytics.py --only consumer --fill 20000      (part 2 alone, ~30 s)
 
 Targets (issue 15): intake >= 25% of the ceiling; consumer >= 5,000 receipts/s; the query under 200 ms
 and at least 10 times faster than the raw query.
@@ -14,9 +15,11 @@ and at least 10 times faster than the raw query.
 import json
 import statistics
 import time
+from pathlib import Path
 import urllib.parse
 
 import harness
+from harness.cpu import CLK_TCK, group_cpu_seconds
 from harness.processes import PYTHON
 
 from server.analytics.models import CategoryHour, Place, PlaceHour, Receipt, ReceiptItem
@@ -109,6 +112,8 @@ def main() -> int:
     harness.add_load_arguments(parser)
     parser.add_argument("--fill", type=int, default=20000, help="messages in the topic the consumer drains")
     parser.add_argument("--receipts", type=int, default=1_000_000, help="stored receipts the query runs over")
+    parser.add_argument("--only", choices=("consumer",), help="run that part alone")
+    parser.add_argument("--cprofile", metavar="FILE", help="run the consumer under cProfile, its stats to FILE")
     parser.set_defaults(profile="production")
     args = parser.parse_args()
     if args.profile != "production":
@@ -119,78 +124,125 @@ def main() -> int:
     harness.warn_if_busy()
     try:
         with harness.Stack(args.profile, "analytics", env=env) as stack:
-            # 1. intake
-            stack.start_server()
-            auth = {"Authorization": harness.basic_auth()}
-            status, body = harness.http_post_json(stack.url + "/api/checks/", receipt("warm-up", 1, 1), auth)
-            if status != 202:
-                raise SystemExit(f"POST /api/checks/ answered {status}: {body[:300]!r}")
-            real = harness.load(stack.url, request_factory(), watch=stack.server_groups(), **options)
-            deadline = time.monotonic() + 60
-            while stack.query("SELECT COUNT(*) FROM analytics_outbox WHERE sent_at IS NULL")[0][0] and \
-                    time.monotonic() < deadline:
-                time.sleep(0.2)
-            (accepted, unsent), = stack.query(
-                "SELECT COUNT(*), COUNT(*) - COUNT(sent_at) FROM analytics_outbox")
-            stack.stop_server_and_worker()
-            ceiling = harness.BareServer(stack, "/api/checks/", echo_ok="accepted")
-            bare = harness.load(ceiling.url, request_factory(), watch={"bare": ceiling.process.pid}, **options)
-            ceiling.stop()
+            real = bare = None
+            accepted = unsent = 0
+            if args.only is None:
+                real, bare, accepted, unsent = intake(stack, options)
 
             # 2. consumer
-            fill_topic(cluster.bootstrap_servers, "bench-fill", args.fill)
-            consumer = stack.spawn("consumer", [PYTHON, "-m", "server", "consume"],
-                                   env={"KAFKA_RECEIPTS_TOPIC": "bench-fill", "KAFKA_CONSUMER_GROUP": "bench"})
-            count_sql = f"SELECT COUNT(*) FROM {Receipt._meta.table_name} WHERE transaction_id LIKE 'fill-%'"
-            first = done = None
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                stored, = stack.query(count_sql)[0]
-                now = time.monotonic()
-                if stored and first is None:
-                    first = (now, stored)
-                if stored >= args.fill:
-                    done = now
-                    break
-                time.sleep(0.05)
-            consumer.stop()
-            consumer_rate = (args.fill - first[1]) / (done - first[0]) if done and done > first[0] else 0.0
+            consumer_rate, cpu_per_receipt = drain(stack, cluster, args.fill, args.cprofile)
 
             # 3. query over many receipts
-            seeding = time.perf_counter()
-            seed_receipts(stack, args.receipts)
-            seeding = time.perf_counter() - seeding
-            raw = min(raw_query(stack) for _ in range(3))
-            stack.start_server()
-            url = stack.url + "/api/analytics/?" + urllib.parse.urlencode({"from": MONTH[0], "to": MONTH[1]})
-            times = []
-            for _ in range(7):
-                start = time.perf_counter()
-                status, body = harness.http_get(url, auth)
-                times.append(time.perf_counter() - start)
-                assert status == 200, body[:300]
-            api = statistics.median(times[1:])
-            purchases = json.loads(body)["overall"]["total_purchases"]
+            if args.only is None:
+                seeding, raw, api, purchases = query(stack, args.receipts)
     finally:
         cluster.close()
 
-    print(harness.describe_ratio("intake (production, relay publishing)", real, bare, args.connections,
-                                 unit="receipts/s"))
-    print(f"  check: {real.answered_ok} answered 2xx, {accepted} in the outbox, {unsent} not yet published "
-          f"when the load stopped + 60 s")
-    met = [real.rate / bare.rate >= TARGET_RATIO]
-    print(f"  target: >= {TARGET_RATIO:.0%} of ceiling {'met' if met[-1] else 'MISSED'}")
+    met = []
+    if real is not None:
+        print(harness.describe_ratio("intake (production, relay publishing)", real, bare, args.connections,
+                                     unit="receipts/s"))
+        print(f"  check: {real.answered_ok} answered 2xx, {accepted} in the outbox, {unsent} not yet published "
+              f"when the load stopped + 60 s")
+        met.append(real.rate / bare.rate >= TARGET_RATIO)
+        print(f"  target: >= {TARGET_RATIO:.0%} of ceiling {'met' if met[-1] else 'MISSED'}")
     print(f"consumer: {args.fill} messages from a filled topic (3 partitions) into the database by one process: "
           f"{consumer_rate:,.0f} receipts/s")
+    print(f"  CPU per receipt: consumer {cpu_per_receipt[0] * 1e6:,.0f} us, its PostgreSQL backend "
+          f"{cpu_per_receipt[1] * 1e6:,.0f} us")
     met.append(consumer_rate >= TARGET_CONSUMER)
     print(f"  target: >= {TARGET_CONSUMER:,}/s {'met' if met[-1] else 'MISSED'}")
-    print(f"query: GET /api/analytics/ for March 2024 over {purchases:,} receipts (seeded in {seeding:.1f} s): "
-          f"median {api * 1000:.1f} ms; one SQL query over the raw receipts: {raw * 1000:.1f} ms "
-          f"({raw / api:.1f}x)")
-    met.append(api * 1000 < TARGET_QUERY_MS and raw / api >= TARGET_SPEEDUP)
-    print(f"  target: < {TARGET_QUERY_MS} ms and >= {TARGET_SPEEDUP}x faster {'met' if met[-1] else 'MISSED'}")
-    failed = real.bad() or real.errors or bare.bad() or unsent or purchases != args.receipts + args.fill
+    failed = consumer_rate == 0
+    if real is not None:
+        print(f"query: GET /api/analytics/ for March 2024 over {purchases:,} receipts (seeded in {seeding:.1f} s): "
+              f"median {api * 1000:.1f} ms; one SQL query over the raw receipts: {raw * 1000:.1f} ms "
+              f"({raw / api:.1f}x)")
+        met.append(api * 1000 < TARGET_QUERY_MS and raw / api >= TARGET_SPEEDUP)
+        print(f"  target: < {TARGET_QUERY_MS} ms and >= {TARGET_SPEEDUP}x faster {'met' if met[-1] else 'MISSED'}")
+        failed = failed or real.bad() or real.errors or bare.bad() or unsent or purchases != args.receipts + args.fill
     return 1 if failed or (args.strict and not all(met)) else 0
+
+
+def intake(stack, options):
+    """Part 1: (load result, ceiling's load result, receipts in the outbox, of them unpublished)."""
+    stack.start_server()
+    auth = {"Authorization": harness.basic_auth()}
+    status, body = harness.http_post_json(stack.url + "/api/checks/", receipt("warm-up", 1, 1), auth)
+    if status != 202:
+        raise SystemExit(f"POST /api/checks/ answered {status}: {body[:300]!r}")
+    real = harness.load(stack.url, request_factory(), watch=stack.server_groups(), **options)
+    deadline = time.monotonic() + 60
+    while stack.query("SELECT COUNT(*) FROM analytics_outbox WHERE sent_at IS NULL")[0][0] and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    (accepted, unsent), = stack.query(
+        "SELECT COUNT(*), COUNT(*) - COUNT(sent_at) FROM analytics_outbox")
+    stack.stop_server_and_worker()
+    ceiling = harness.BareServer(stack, "/api/checks/", echo_ok="accepted")
+    bare = harness.load(ceiling.url, request_factory(), watch={"bare": ceiling.process.pid}, **options)
+    ceiling.stop()
+    return real, bare, accepted, unsent
+
+
+def drain(stack, cluster, fill: int, cprofile: str | None = None) -> tuple[float, tuple[float, float]]:
+    """Part 2: receipts per second from a filled topic into the database by one consumer process, and
+    CPU seconds per receipt (from its first stored receipt to its last) of the consumer and of its
+    PostgreSQL backend."""
+    fill_topic(cluster.bootstrap_servers, "bench-fill", fill)
+    profiling = ["-m", "cProfile", "-o", cprofile] if cprofile else []
+    consumer = stack.spawn("consumer", [PYTHON, *profiling, "-m", "server", "consume"],
+                           env={"KAFKA_RECEIPTS_TOPIC": "bench-fill", "KAFKA_CONSUMER_GROUP": "bench"})
+    count_sql = f"SELECT COUNT(*) FROM {Receipt._meta.table_name} WHERE transaction_id LIKE 'fill-%'"
+    first = done = None
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        stored, = stack.query(count_sql)[0]
+        now = time.monotonic()
+        if stored and first is None:
+            first = (now, stored)
+            backends = [pid for pid, in stack.query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")]
+            cpu0 = group_cpu_seconds(consumer.pid), sum(process_cpu_seconds(pid) for pid in backends)
+        if stored >= fill:
+            done = now
+            cpu = (group_cpu_seconds(consumer.pid) - cpu0[0],
+                   sum(process_cpu_seconds(pid) for pid in backends) - cpu0[1])
+            break
+        time.sleep(0.05)
+    consumer.stop()
+    consumer_rate = (fill - first[1]) / (done - first[0]) if done and done > first[0] else 0.0
+    cpu_per_receipt = tuple(c / (fill - first[1]) for c in cpu) if done and fill > first[1] else (0.0, 0.0)
+    return consumer_rate, cpu_per_receipt
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of one process (a PostgreSQL backend); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def query(stack, receipts: int):
+    """Part 3: (seconds seeding, the raw query's seconds, the API's median seconds, purchases it counted)."""
+    auth = {"Authorization": harness.basic_auth()}
+    seeding = time.perf_counter()
+    seed_receipts(stack, receipts)
+    seeding = time.perf_counter() - seeding
+    raw = min(raw_query(stack) for _ in range(3))
+    stack.start_server()
+    url = stack.url + "/api/analytics/?" + urllib.parse.urlencode({"from": MONTH[0], "to": MONTH[1]})
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        status, body = harness.http_get(url, auth)
+        times.append(time.perf_counter() - start)
+        assert status == 200, body[:300]
+    api = statistics.median(times[1:])
+    purchases = json.loads(body)["overall"]["total_purchases"]
+    return seeding, raw, api, purchases
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ def consumer_config(group: str) -> dict:
         "heartbeat_interval_ms": max(100, session // 3),
         "request_timeout_ms": max(settings.kafka_request_timeout_ms, session + 1000),
         "client_id": f"receipt-hub-{group}",
+        # a consumer that fell behind gets thousands of messages a fetch (one transaction stores them)
+        "max_poll_records": 5000,
+        "max_partition_fetch_bytes": 4 * 1024 * 1024,
+        "fetch_max_bytes": 64 * 1024 * 1024,
     }
 
 

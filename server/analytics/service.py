@@ -5,8 +5,10 @@ import contextlib
 import datetime as dt
 import decimal
 import hashlib
+import io
 import json
 import logging
+import re
 import threading
 from collections import defaultdict
 
@@ -18,7 +20,7 @@ from server.analytics.models import (
     ReceiptEvent, ReceiptItem,
 )
 from server.analytics.schemas import KOPECK, exact_total, line_amount
-from server.db import database, dumps, insert_skipping_conflicts, is_sqlite, utcnow
+from server.db import MAX_STATEMENT_PARAMS, database, dumps, insert_skipping_conflicts, is_sqlite, utcnow
 from server.settings import settings
 
 log = logging.getLogger("server.analytics")
@@ -225,8 +227,16 @@ def _text(data: dict, name: str, limit: int = 100) -> str:
     return value
 
 
+PLAIN_DECIMAL = {places: re.compile(rf"[0-9]+(?:\.[0-9]{{1,{places}}})?") for places in (2, 3)}
+
+
 def _decimal(data: dict, name: str, places: int, positive: bool = False) -> decimal.Decimal:
     value = data[name]
+    if type(value) is str and PLAIN_DECIMAL[places].fullmatch(value):  # the relay's form: the quick way
+        number = decimal.Decimal(value)
+        if positive and not number:
+            raise ValueError(f"{name}: a positive decimal, {places} places at most")
+        return number
     if isinstance(value, (bool, float)) or not isinstance(value, (str, int, decimal.Decimal)):
         raise ValueError(f"{name}: a decimal")
     number = decimal.Decimal(value)
@@ -281,6 +291,7 @@ def store_messages(records) -> dict:
     message whose transaction id is marked already changes nothing; one that cannot be parsed goes to
     the dead letters. Answers counts: stored, duplicates, dead."""
     receipts, dead, marks = {}, [], []
+    now = naive(utcnow())
     for record in records:
         try:
             receipt = parse(record.value)
@@ -292,86 +303,144 @@ def store_messages(records) -> dict:
             continue
         if receipt["transaction_id"] not in receipts:
             receipts[receipt["transaction_id"]] = receipt
-            marks.append({"id": receipt["transaction_id"], "topic": record.topic,
-                          "partition": record.partition, "offset": record.offset})
+            marks.append((receipt["transaction_id"], record.topic, record.partition, record.offset, now))
     with database.atomic():
         if dead:
             DeadLetter.insert_many(dead).on_conflict_ignore().execute()
-        fresh = set(insert_skipping_conflicts(ProcessedMessage, sorted(marks, key=lambda m: m["id"]),
-                                              ProcessedMessage.id)) if marks else set()
+        marks.sort()  # one order for every consumer: concurrent batches never deadlock on the marks
+        fresh = {transaction_id for transaction_id, in insert_rows(
+            ProcessedMessage, ("id", "topic", "partition", "offset", "processed_at"), marks,
+            "ON CONFLICT DO NOTHING", returning="id")} if marks else set()
         stored = [receipts[transaction_id] for transaction_id in sorted(fresh)]
         if stored:
-            store_receipts(stored)
+            store_receipts(stored, now)
     for each in dead:
         log.warning("dead letter %s/%s@%s: %s", each["topic"], each["partition"], each["offset"], each["error"])
     return {"stored": len(stored), "duplicates": len(records) - len(dead) - len(stored), "dead": len(dead)}
 
 
-def store_receipts(receipts: list[dict]) -> None:
-    """Within the caller's transaction: places, receipts, items, and the hours' figures added to."""
-    now = utcnow()
+def naive(moment: dt.datetime) -> dt.datetime:
+    """A UTC moment as the UTCDateTimeFields store it (naive UTC)."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def store_receipts(receipts: list[dict], now: dt.datetime | None = None) -> None:
+    """Within the caller's transaction: places, receipts, items, and the hours' figures added to, each
+    in one multi-row statement (a few for a large batch on SQLite)."""
+    now = now or naive(utcnow())
     places = {}
     for receipt in receipts:
         places.setdefault(receipt["place_id"], receipt["place_name"])
-    Place.insert_many([{"id": place_id, "name": name, "created_at": now}
-                       for place_id, name in sorted(places.items())]).on_conflict_ignore().execute()
-    rows = [{"transaction_id": r["transaction_id"], "place": r["place_id"], "timestamp": r["timestamp"],
-             "hour": hour_of(r["timestamp"]), "total_amount": r["total_amount"], "vat_amount": r["vat_amount"],
-             "tips_amount": r["tips_amount"], "payment_method": r["payment_method"], "stored_at": now}
-            for r in receipts]
-    ids = dict(zip([r["transaction_id"] for r in receipts],
-                   insert_skipping_conflicts(Receipt, rows, Receipt.id)))
-    if len(ids) != len(receipts):  # RETURNING's order is the VALUES' order, but never rely on it
-        ids = dict(Receipt.select(Receipt.transaction_id, Receipt.id).where(
-            Receipt.transaction_id.in_(list(ids))).tuples())
+    insert_rows(Place, ("id", "name", "created_at"),
+                [(place_id, name, now) for place_id, name in sorted(places.items())], "ON CONFLICT DO NOTHING")
+    rows, place_hours, category_hours = [], {}, {}
+    for r in receipts:
+        timestamp = r["timestamp"].replace(tzinfo=None)  # parse() gave it in UTC
+        r["_hour"] = hour = timestamp.replace(minute=0, second=0, microsecond=0)
+        rows.append((r["transaction_id"], r["place_id"], timestamp, hour, r["total_amount"], r["vat_amount"],
+                     r["tips_amount"], r["payment_method"], now))
+    ids = dict(insert_rows(Receipt, ("transaction_id", "place", "timestamp", "hour", "total_amount", "vat_amount",
+                                     "tips_amount", "payment_method", "stored_at"), rows,
+                           "ON CONFLICT DO NOTHING", returning="transaction_id, id"))
     items = []
-    place_hours = defaultdict(lambda: [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)])
-    category_hours = defaultdict(lambda: [decimal.Decimal(0), 0])
     for receipt in receipts:
-        hour = hour_of(receipt["timestamp"])
-        figures = place_hours[(receipt["place_id"], hour)]
-        figures[0] += 1
-        figures[1] += receipt["total_amount"]
-        figures[2] += receipt["vat_amount"]
-        figures[3] += receipt["tips_amount"]
-        spent = defaultdict(decimal.Decimal)
+        receipt_id = ids.get(receipt["transaction_id"])
+        if receipt_id is None:  # stored before without a mark (cannot happen: the mark is in its transaction)
+            continue
+        figures = place_hours.get((receipt["place_id"], receipt["_hour"]))
+        if figures is None:
+            place_hours[(receipt["place_id"], receipt["_hour"])] = [
+                1, receipt["total_amount"], receipt["vat_amount"], receipt["tips_amount"]]
+        else:
+            figures[0] += 1
+            figures[1] += receipt["total_amount"]
+            figures[2] += receipt["vat_amount"]
+            figures[3] += receipt["tips_amount"]
+        spent = {}
         for item in receipt["items"]:
             amount = line_amount(item["price"], item["quantity"])
-            spent[item["category"]] += amount
-            items.append({"receipt": ids[receipt["transaction_id"]], "product_id": item["product_id"],
-                          "category": item["category"], "quantity": item["quantity"], "price": item["price"],
-                          "amount": amount})
+            spent[item["category"]] = spent.get(item["category"], 0) + amount
+            items.append((receipt_id, item["product_id"], item["category"], item["quantity"], item["price"], amount))
         for category, amount in spent.items():
-            figures_c = category_hours[(receipt["place_id"], hour, category)]
-            figures_c[0] += amount
-            figures_c[1] += 1
+            key = (receipt["place_id"], receipt["_hour"], category)
+            figures_c = category_hours.get(key)
+            if figures_c is None:
+                category_hours[key] = [amount, 1]
+            else:
+                figures_c[0] += amount
+                figures_c[1] += 1
     if items:
-        insert_skipping_conflicts(ReceiptItem, items, ReceiptItem.id)
-    add_place_hours([{"place": place, "hour": hour, "purchases": f[0], "total": f[1], "vat": f[2], "tips": f[3]}
-                     for (place, hour), f in sorted(place_hours.items())])
-    add_category_hours([{"place": place, "hour": hour, "category": category, "total_spent": f[0],
-                         "receipts": f[1]} for (place, hour, category), f in sorted(category_hours.items())])
+        copy_rows(ReceiptItem, ("receipt", "product_id", "category", "quantity", "price", "amount"), items)
+    upsert_rows(PlaceHour, ("place", "hour"), ("purchases", "total", "vat", "tips"),
+                [(*key, *f) for key, f in sorted(place_hours.items())], replace=False)
+    upsert_rows(CategoryHour, ("place", "hour", "category"), ("total_spent", "receipts"),
+                [(*key, *f) for key, f in sorted(category_hours.items())], replace=False)
 
 
-def upsert(model, rows: list[dict], keys: tuple[str, ...], values: tuple[str, ...], replace: bool) -> None:
-    """Insert rows, or on a clash of `keys` add their `values` to the row there (`replace`: put them in
-    its place), in a statement per thousand rows. The SQL is written here, as in
-    `server.db.insert_skipping_conflicts`: peewee's builder costs the consumer more than the database."""
+def insert_rows(model, names: tuple[str, ...], rows: list[tuple], suffix: str = "",
+                returning: str | None = None) -> list[tuple]:
+    """INSERT `rows` (tuples of the fields `names`, datetimes naive UTC) in one statement, `suffix`
+    (an ON CONFLICT clause) after the VALUES; answers the `returning` columns of the rows inserted.
+    PostgreSQL: psycopg2's execute_values, which quotes each row in C, with the values as they are
+    (no peewee field conversion, which cost the consumer more than the database); SQLite: each value
+    through its field, in statements of at most MAX_STATEMENT_PARAMS parameters."""
+    if not rows:
+        return []
+    fields = [model._meta.fields[name] for name in names]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    tail = f" RETURNING {returning}" if returning else ""
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES %s {suffix}{tail}'
+    if not is_sqlite():
+        from psycopg2.extras import execute_values
+
+        cursor = database.cursor()
+        found = execute_values(cursor, sql, rows, page_size=len(rows), fetch=bool(returning))
+        return found if returning else []
+    row_params = "(" + ", ".join(["?"] * len(fields)) + ")"
+    per_statement = MAX_STATEMENT_PARAMS // len(fields)
+    found = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        cursor = database.execute_sql(sql.replace("%s", ", ".join([row_params] * len(chunk)), 1),
+                                      [field.db_value(value) for row in chunk for field, value in zip(fields, row)])
+        if returning:
+            found += cursor.fetchall()
+    return found
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_rows(model, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """insert_rows with no conflict to handle and nothing to answer: on PostgreSQL by COPY (text
+    format, written here), which costs both sides a fraction of an INSERT's VALUES."""
     if not rows:
         return
+    if is_sqlite():
+        insert_rows(model, names, rows)
+        return
+    columns = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in names)
+    text = "".join("\t".join(value.translate(COPY_ESCAPES) if type(value) is str else "\\N" if value is None
+                             else str(value) for value in row) + "\n" for row in rows)
+    database.cursor().copy_expert(f'COPY "{model._meta.table_name}" ({columns}) FROM STDIN', io.StringIO(text))
+
+
+def upsert_rows(model, keys: tuple[str, ...], values: tuple[str, ...], rows: list[tuple], replace: bool) -> None:
+    """Insert rows (tuples of `keys` then `values`), or on a clash of `keys` add their `values` to the
+    row there (`replace`: put them in its place): one statement for all the hours a batch touched."""
     table = model._meta.table_name
-    fields = [model._meta.fields[name] for name in (*keys, *values)]
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
     conflict = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in keys)
     updates = ", ".join(
         f'"{c}" = EXCLUDED."{c}"' if replace else f'"{c}" = "{table}"."{c}" + EXCLUDED."{c}"'
         for c in (model._meta.fields[name].column_name for name in values))
-    row_params = "(" + ", ".join([database.param] * len(fields)) + ")"
-    for start in range(0, len(rows), 1000):
-        chunk = rows[start:start + 1000]
-        sql = (f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row_params] * len(chunk))} '
-               f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
-        database.execute_sql(sql, [field.db_value(row[field.name]) for row in chunk for field in fields])
+    insert_rows(model, (*keys, *values), rows, f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+
+
+def upsert(model, rows: list[dict], keys: tuple[str, ...], values: tuple[str, ...], replace: bool) -> None:
+    """upsert_rows for rows as dicts of field names (datetimes aware or naive UTC)."""
+    names = (*keys, *values)
+    upsert_rows(model, keys, values, [tuple(naive(row[name]) if isinstance(row[name], dt.datetime) else row[name]
+                                            for name in names) for row in rows], replace)
 
 
 def add_place_hours(rows: list[dict], replace: bool = False) -> None:

@@ -23,8 +23,15 @@ def test_the_analyst_sees_figures_charts_csv_and_rejected_receipts(page, e2e_api
     expect(overall).to_contain_text("6")
     expect(overall).to_contain_text("164.82")  # 6 x 27.47
     expect(page.locator("[data-testid=analytics-places] [data-place=shop-0]")).to_contain_text("82.41")
-    expect(page.locator("[data-testid=revenue-chart] polyline")).to_have_count(2)
-    expect(page.locator("[data-testid=category-chart]")).to_contain_text("groceries")
+    # MUI X Charts: a line per place (with its legend), a bar per category (named on its axis)
+    revenue = page.locator("[data-testid=revenue-chart]")
+    expect(revenue.locator("svg .MuiLineElement-root")).to_have_count(2)
+    expect(revenue).to_contain_text("shop-0")
+    expect(revenue).to_contain_text("shop-1")
+    categories = page.locator("[data-testid=category-chart]")
+    expect(categories.locator("svg .MuiBarElement-root")).to_have_count(2)
+    expect(categories).to_contain_text("groceries")
+    expect(categories).to_contain_text("electronics")
     with page.expect_download() as download:
         page.click("[data-testid=csv-export]")
     csv = open(download.value.path(), encoding="utf-8").read()
