@@ -46,6 +46,8 @@ class Stack:
         if profile == "production":
             self.env["DATABASE_URL"] = f"{services.POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{self.run_id}"
             self.env["CELERY_BROKER_URL"] = services.REDIS_URL
+            # the production profile refuses to start without a bank webhook secret
+            self.env.setdefault("BANK_WEBHOOK_SECRET", "bench-webhook-secret")
         else:
             self.env["DATABASE_URL"] = f"sqlite:///{self.tmp / 'bench.db'}"
 
