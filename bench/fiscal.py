@@ -23,51 +23,13 @@ TARGETS = {1: 0.15, 10: 0.25}
 P99_TARGET_MS = 250
 
 
-class Client(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection: a request at a time, the answer's status and body."""
-
-    def __init__(self):
-        self.transport, self.buffer, self.waiter, self.expected, self.status = None, bytearray(), None, -1, 0
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def data_received(self, data):
-        self.buffer += data
-        if self.expected < 0:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buffer[:end]).lower()
-            self.status = int(head[9:12])
-            at = head.find(b"\r\ncontent-length:")
-            stop = head.find(b"\r\n", at + 2)
-            self.head_end = end + 4
-            self.expected = self.head_end + int(head[at + 17:stop if stop > 0 else None])
-        if len(self.buffer) >= self.expected:
-            body = bytes(self.buffer[self.head_end:self.expected])
-            self.buffer.clear()
-            self.expected = -1
-            self.waiter.set_result((self.status, body))
-
-    def connection_lost(self, exc):
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(exc or ConnectionError("closed"))
-
-    def request(self, data: bytes) -> asyncio.Future:
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(data)
-        return self.waiter
-
-
 def post(path: str, body: dict, auth: str) -> bytes:
-    data = json.dumps(body).encode()
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+    return harness.http_request("POST", path, json.dumps(body).encode(),
+                                {"Authorization": auth, "Content-Type": "application/json"})
 
 
 def get(path: str, auth: str) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n\r\n".encode()
+    return harness.http_request("GET", path, headers={"Authorization": auth})
 
 
 async def end_to_end(port: int, groups: list[int], clients: int, duration: float, warmup: float, first_order: int):
@@ -80,19 +42,21 @@ async def end_to_end(port: int, groups: list[int], clients: int, duration: float
     counter = iter(range(first_order, first_order + 10**8))
 
     async def one(index: int):
-        _, client = await loop.create_connection(Client, "127.0.0.1", port)
+        _, client = await loop.create_connection(lambda: harness.Connection(keep_body=True),
+                                                 "127.0.0.1", port)
         group = groups[index % len(groups)]
         while time.monotonic() < end:
             started = time.monotonic()
-            status, body = await client.request(post(f"/service_groups/{group}/receipts/",
-                                                     receipt_body(next(counter)), auth))
+            path = f"/service_groups/{group}/receipts/"
+            status = await client.request(post(path, receipt_body(next(counter)), auth))
+            body = client.body
             if status != 200:
                 failures.append(f"POST {status} {body[:200]!r}")
                 continue
             receipt_id = json.loads(body)["id"]
             while True:
-                status, body = await client.request(get(f"/service_groups/{group}/receipts/{receipt_id}?wait=30",
-                                                        auth))
+                status = await client.request(get(f"{path}{receipt_id}?wait=30", auth))
+                body = client.body
                 state = json.loads(body).get("state") if status == 200 else None
                 if state != "in_process":
                     break

@@ -46,7 +46,7 @@ sys.path.insert(1, str(PROJECT_ROOT))
 
 from .ceiling import BareServer  # noqa: E402
 from .cpu import CpuMeter, describe_cpu, warn_if_busy  # noqa: E402
-from .load import add_load_arguments, describe_ratio, http_request, load, load_options  # noqa: E402
+from .load import Connection, add_load_arguments, describe_ratio, http_request, load, load_options  # noqa: E402
 from .stack import Stack, basic_auth, http_get, http_post_json  # noqa: E402
 
 __all__ = ["BareServer", "CpuMeter", "Stack", "add_load_arguments", "argument_parser", "basic_auth",

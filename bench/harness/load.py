@@ -24,10 +24,15 @@ def http_request(method: str, path: str, body: bytes = b"", headers: dict | None
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection: one request at a time, responses with Content-Length."""
+class Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection: one request at a time, responses with Content-Length. A request
+    answers its status; with `keep_body` the answer's body is in `body` too (a client that reads what the
+    server said, as fiscal's waits on the receipt it created)."""
 
-    def __init__(self):
+    def __init__(self, keep_body: bool = False):
+        self.keep_body = keep_body
+        self.body = b""
+        self.head_end = 0
         self.transport = None
         self.buffer = bytearray()
         self.waiter: asyncio.Future | None = None
@@ -53,11 +58,14 @@ class _Connection(asyncio.Protocol):
                                         + head[:200].decode(errors="replace")))
                 return
             stop = head.find(b"\r\n", at + 2)
-            self.expected = end + 4 + int(head[at + 17:stop if stop > 0 else None])
+            self.head_end = end + 4
+            self.expected = self.head_end + int(head[at + 17:stop if stop > 0 else None])
         if len(self.buffer) >= self.expected:
             if len(self.buffer) > self.expected:
                 self._fail(RuntimeError("bytes after a response to a request not pipelined"))
                 return
+            if self.keep_body:
+                self.body = bytes(self.buffer[self.head_end:])
             self.buffer.clear()
             self.expected = -1
             if self.waiter is not None and not self.waiter.done():
@@ -122,7 +130,7 @@ async def _load(port, make_request, connections, first_seq, seq_step, begin, end
 
     async def one_connection():
         nonlocal seq
-        _, protocol = await loop.create_connection(_Connection, "127.0.0.1", port)
+        _, protocol = await loop.create_connection(Connection, "127.0.0.1", port)
         try:
             while True:
                 data = make_request(seq)
