@@ -136,3 +136,15 @@ def test_swagger_ui_is_served_with_its_assets_from_this_server(live_server, page
 def test_swagger_ui_assets_do_not_leak_files_outside_their_folder(live_server):
     response = requests.get(live_server.url + "/api/docs/static/..%2f..%2f..%2f..%2fetc%2fpasswd", timeout=30)
     assert response.status_code in (403, 404)
+
+
+def test_two_modules_naming_a_handler_alike_get_distinct_operation_ids():
+    from server.openapi import unique_operation_id
+    from server.payments.handlers import SummaryHandler as PaymentsSummary
+    from server.printing.handlers import SummaryHandler as PrintingSummary
+
+    taken = set()
+    assert unique_operation_id("getSummary", PrintingSummary, taken) == "getSummary"
+    assert unique_operation_id("getSummary", PaymentsSummary, taken) == "getPaymentsSummary"
+    with pytest.raises(ValueError, match="getPaymentsSummary"):
+        unique_operation_id("getSummary", PaymentsSummary, taken)

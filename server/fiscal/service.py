@@ -141,25 +141,22 @@ def group_member(user: User, group_id: int) -> bool:
     return GroupAccess.select().where(GroupAccess.group == group_id, GroupAccess.user == user.id).exists()
 
 
-def device_of(group_id: int) -> CashRegister:
-    """The group's device. A group and its device are created and deleted together: no device means
-    the group is gone (deleted while the request was on its way), not a server error."""
-    device = CashRegister.get_or_none(CashRegister.group == group_id)
+def device_of(group_id: int, lock: bool = False) -> CashRegister:
+    """The group's device; with `lock`, its row locked until the transaction ends (SELECT ... FOR UPDATE
+    on PostgreSQL; SQLite's write transaction, begun IMMEDIATE, already holds the database's one write
+    lock). A group and its device are created and deleted together: no device means the group is gone
+    (deleted while the request was on its way), not a server error."""
+    query = CashRegister.select().where(CashRegister.group == group_id)
+    if lock and not is_sqlite():
+        query = query.for_update()
+    device = query.first()
     if device is None:
         raise NoSuchGroup()
     return device
 
 
 def locked_device(group_id: int) -> CashRegister:
-    """The group's device row, locked until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL;
-    SQLite's write transaction, begun IMMEDIATE, already holds the database's one write lock)."""
-    query = CashRegister.select().where(CashRegister.group == group_id)
-    if not is_sqlite():
-        query = query.for_update()
-    device = query.first()
-    if device is None:
-        raise NoSuchGroup()
-    return device
+    return device_of(group_id, lock=True)
 
 
 def shift_report(shift: Shift | None) -> dict | None:
