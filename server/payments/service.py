@@ -78,11 +78,26 @@ def table(model) -> str:
 
 def add_to_balance(organization_id: int, amount: Decimal) -> Decimal:
     """`UPDATE ... SET balance = balance + amount` in the database itself: the new balance."""
+    return add_to_balances({organization_id: amount})[organization_id]
+
+
+def add_to_balances(amounts: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Each organization's balance plus its amount, in one `UPDATE ... SET balance = balance + ...`:
+    organization id -> its new balance. On PostgreSQL the rows are first locked in id order, as every
+    transaction locks them, so that two cannot deadlock (an UPDATE alone locks in whatever order its
+    plan reads the rows)."""
     param = database.param
+    ids = sorted(amounts)
+    id_list = ", ".join([param] * len(ids))
+    if not is_sqlite():
+        database.execute_sql(f'SELECT "id" FROM {table(Organization)} WHERE "id" IN ({id_list}) ORDER BY "id" '
+                             f'FOR NO KEY UPDATE', ids)
+    cases = " ".join([f"WHEN {param} THEN {param}"] * len(ids))
+    params = [value for id_ in ids for value in (id_, MONEY.db_value(amounts[id_]))]
     cursor = database.execute_sql(
-        f'UPDATE {table(Organization)} SET "balance" = "balance" + {param} WHERE "id" = {param} '
-        f'RETURNING "balance"', (MONEY.db_value(amount), organization_id))
-    return money(cursor.fetchone()[0])
+        f'UPDATE {table(Organization)} SET "balance" = "balance" + CASE "id" {cases} END '
+        f'WHERE "id" IN ({id_list}) RETURNING "id", "balance"', params + ids)
+    return {id_: money(balance) for id_, balance in cursor.fetchall()}
 
 
 def credit(organization_id: int, payment_id: int | None, amount: Decimal, reason: str) -> Decimal:
@@ -186,21 +201,6 @@ def receive_webhooks(deliveries: list[tuple[dict, str, str]]) -> list[dict]:
             else:
                 log.warning("payment %s: no organization with INN %s yet, kept unmatched", operation_id,
                             data["payer_inn"])
-        log_rows = []
-        for organization_id in sorted(credits):
-            indexes = credits[organization_id]
-            amounts = [deliveries[index][0]["amount"] for index in indexes]
-            balance = add_to_balance(organization_id, sum(amounts))
-            running = balance - sum(amounts)
-            for index, amount in zip(indexes, amounts):
-                running += amount
-                results[index]["balance"] = running
-                log_rows.append({"organization": organization_id, "payment": results[index]["payment_id"],
-                                 "delta": amount, "balance_after": running, "reason": REASON_CREDITED,
-                                 "created_at": now})
-        if log_rows:  # (the hot path's inserts skip peewee's per-row query building: server/db.py)
-            insert_skipping_conflicts(BalanceLog, log_rows, returning=BalanceLog.id)
-
         for index, (data, _, _) in enumerate(deliveries):
             if results[index] is not None:
                 continue
@@ -220,6 +220,22 @@ def receive_webhooks(deliveries: list[tuple[dict, str, str]]) -> list[dict]:
              "status_code": 409 if result["outcome"] == "conflict" else 200, "payment": result["payment_id"],
              "body": raw[:BODY_KEPT], "remote_ip": remote_ip}
             for (data, raw, remote_ip), result in zip(deliveries, results)], returning=WebhookDelivery.id)
+        # the balances last, so that their row locks are held for as short a time as possible
+        totals = {organization_id: sum(deliveries[index][0]["amount"] for index in indexes)
+                  for organization_id, indexes in credits.items()}
+        balances = add_to_balances(totals) if totals else {}
+        log_rows = []
+        for organization_id in sorted(credits):
+            running = balances[organization_id] - totals[organization_id]
+            for index in credits[organization_id]:
+                amount = deliveries[index][0]["amount"]
+                running += amount
+                results[index]["balance"] = running
+                log_rows.append({"organization": organization_id, "payment": results[index]["payment_id"],
+                                 "delta": amount, "balance_after": running, "reason": REASON_CREDITED,
+                                 "created_at": now})
+        if log_rows:  # (the hot path's inserts skip peewee's per-row query building: server/db.py)
+            insert_skipping_conflicts(BalanceLog, log_rows, returning=BalanceLog.id)
     return results
 
 

@@ -61,6 +61,20 @@ def test_fifty_distinct_webhooks_for_one_organization_at_once_add_up_exactly(api
     assert Decimal(api.get(f"/api/v1/organizations/{INN}/balance/").text.split(":")[-1][:-1]) == sum(amounts)
 
 
+def test_webhooks_for_several_organizations_at_once_add_up_for_each(api, live_server):
+    """Batches that credit several organizations each lock them in one order: none deadlocks, none
+    is lost, each organization's log adds up."""
+    inns = [make_inn(f"77{n:07d}") for n in range(5)]
+    for n, inn in enumerate(inns):
+        assert api.post("/api/v1/organizations", json={"inn": inn, "name": f"Org {n}"}).status_code == 201
+    bodies = [webhook_body(amount=f"{n}.01", inn=inns[(n * 3) % len(inns)]) for n in range(1, AT_ONCE + 1)]
+    responses = fire(live_server, bodies)
+    assert {r.status_code for r in responses} == {200}, [r.text for r in responses if r.status_code != 200]
+    for n, inn in enumerate(inns):
+        expected = sum(Decimal(body["amount"]) for body in bodies if body["payer_inn"] == inn)
+        assert assert_log_adds_up(inn) == expected
+
+
 def test_identical_and_distinct_webhooks_mixed_for_unmatched_inns_lose_nothing(api, live_server):
     """Payments racing with an organization's creation: each is credited once, when it is created or
     when it arrives, never left unmatched behind it and never twice."""

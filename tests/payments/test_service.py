@@ -37,6 +37,17 @@ def test_a_batch_with_repeats_conflicts_and_unmatched_answers_each_delivery():
     assert service.reconcile().ok
 
 
+def test_a_batch_for_two_organizations_credits_each_with_its_running_balance():
+    one = service.create_organization({"inn": INN, "name": "Ромашка"})
+    other = service.create_organization({"inn": OTHER_INN, "name": "Лютик"})
+    results = service.receive_webhooks([delivery(uuid.UUID(int=1), "1.50", OTHER_INN),
+                                        delivery(uuid.UUID(int=2), "2"), delivery(uuid.UUID(int=3), "3.25", OTHER_INN)])
+    assert [r["balance"] for r in results] == [Decimal("1.50"), Decimal("2.00"), Decimal("4.75")]
+    assert Organization.get_by_id(one.id).balance == Decimal("2.00")
+    assert Organization.get_by_id(other.id).balance == Decimal("4.75")
+    assert service.reconcile().ok
+
+
 def test_the_beat_task_reconciles():
     from server.payments.module import module
     from server.payments.tasks import RECONCILE_TASK, reconcile_task
