@@ -140,10 +140,11 @@ class Stack:
         """`python -m MODULE ARGS` for a module of bench/ (`harness.ceiling_app`)."""
         return self.spawn(name, [PYTHON, "-m", module, *args], env=BENCH_IMPORTS)
 
-    def start_server(self, port: int | None = None) -> str:
-        """`python -m server run --port P`; on the embedded profile it runs the rendering worker too."""
+    def start_server(self, port: int | None = None, env: dict | None = None) -> str:
+        """`python -m server run --port P` (`env` added to the stack's); on the embedded profile it runs the
+        rendering worker too."""
         port = port or free_port()
-        self.server = self.spawn("server", [PYTHON, "-m", "server", "run", "--port", str(port)])
+        self.server = self.spawn("server", [PYTHON, "-m", "server", "run", "--port", str(port)], env)
         self.url = f"http://127.0.0.1:{port}"
         wait_http(self.url + "/new_checks/", self.server)
         return self.url
