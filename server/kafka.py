@@ -82,6 +82,18 @@ def make_consumer(topics: list[str], group: str):
     return KafkaConsumer(*topics, **consumer_config(group))
 
 
+def offsets_after(records) -> dict:
+    """The offsets to commit once `records` are stored: each partition's, past its last record."""
+    from kafka.structs import OffsetAndMetadata, TopicPartition as Partition
+
+    last: dict[tuple[str, int], int] = {}
+    for record in records:
+        key = (record.topic, record.partition)
+        last[key] = max(last.get(key, -1), record.offset)
+    return {Partition(topic, partition): OffsetAndMetadata(offset + 1, "", -1)
+            for (topic, partition), offset in last.items()}
+
+
 # --- the embedded profile's in-process bus ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -194,9 +206,12 @@ class MemoryConsumer:
                     return {}
                 self.bus.lock.wait(left)
 
-    def commit(self) -> None:
-        for topic, position in self.positions.items():
-            self.bus.commit(self.group, topic, position)
+    def commit(self, offsets: dict | None = None) -> None:
+        """Commit `offsets` (as `offsets_after` gives them), or else every position polled to."""
+        if offsets is None:
+            offsets = {TopicPartition(topic, 0): position for topic, position in self.positions.items()}
+        for partition, position in offsets.items():
+            self.bus.commit(self.group, partition.topic, getattr(position, "offset", position))
 
     def close(self, autocommit: bool = False) -> None:
         if autocommit:

@@ -189,6 +189,42 @@ def test_over_kafka_the_consumer_loop_stores_once_skips_dead_letters_and_commits
     reader.close(autocommit=False)
 
 
+def test_over_kafka_a_batch_whose_store_failed_is_not_committed_and_is_stored_on_the_next_join(
+        kafka_cluster, monkeypatch):
+    """The loop stores a batch on another thread while it polls the next: a failed store commits no
+    offset, and the batch comes back whole."""
+    topic, group = f"fail-{uuid.uuid4().hex[:8]}", f"group-{uuid.uuid4().hex[:8]}"
+    kafka_cluster.create_topic(topic, 1)
+    produce(topic, [message(receipt_body(f"tx-f{i}")) for i in range(3)])
+    real_store, calls = service.store_messages, []
+
+    def failing_once(batch):
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return real_store(batch)
+
+    monkeypatch.setattr(service, "store_messages", failing_once)
+    consumer = Consumer(topic=topic, group=group)
+    consumer.start()
+    try:
+        wait_until(lambda: all(stored(f"tx-f{i}") for i in range(3)), message="the consumer to store them")
+    finally:
+        run_in_new_loop(consumer.stop())
+    assert len(calls) >= 2 and Receipt.select().count() == 3
+    from kafka import TopicPartition
+
+    reader = kafka.make_consumer([topic], group)
+    assert reader.committed(TopicPartition(topic, 0)) == 3
+    reader.close(autocommit=False)
+
+
+def test_the_offsets_committed_after_a_batch_are_past_each_partitions_last_record():
+    batch = [kafka.Record("t", 0, 7, None, b""), kafka.Record("t", 1, 3, None, b""), kafka.Record("t", 0, 9, None, b"")]
+    offsets = {(tp.topic, tp.partition): meta.offset for tp, meta in kafka.offsets_after(batch).items()}
+    assert offsets == {("t", 0): 10, ("t", 1): 4}
+
+
 def test_on_the_embedded_bus_what_was_sent_but_never_consumed_is_published_again():
     service.store_messages(records([receipt_body("tx-done")]))
     now = service.utcnow()
