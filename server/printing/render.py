@@ -78,12 +78,17 @@ def check_html(check_type: str, order: dict, page: str, zone_name: str | None = 
     ).decode()
 
 
-def point_time_zone(checks: list[Check]) -> str | None:
-    """The time zone a printer of these checks names (they are one point's), or None."""
+def printer_time_zones(checks: list[Check]) -> dict[int, str]:
+    """printer id -> the time zone it names, for the printers of these checks that name one (one query)."""
     printer_ids = {c.printer_id for c in checks}
-    zones = sorted({p.time_zone for p in Printer.select(Printer.time_zone).where(
-        Printer.id.in_(printer_ids), Printer.time_zone.is_null(False)) if p.time_zone})
-    return zones[0] if zones else None
+    return {p.id: p.time_zone for p in Printer.select(Printer.id, Printer.time_zone).where(
+        Printer.id.in_(printer_ids), Printer.time_zone.is_null(False)) if p.time_zone}
+
+
+def point_time_zone(checks: list[Check], zones: dict[int, str]) -> str | None:
+    """The time zone a printer of these checks names (they are one point's), or None."""
+    named = sorted({zones[c.printer_id] for c in checks if c.printer_id in zones})
+    return named[0] if named else None
 
 
 def page_options(page: str, item_count: int) -> dict:
@@ -189,7 +194,8 @@ def render_checks(order_id: int, check_type: str, checks: list[Check]) -> int:
     raised as RenderFailed with the attempt count."""
     try:
         options = page_options(settings.pdf_page, len(checks[0].order["items"]))
-        html = check_html(check_type, checks[0].order, settings.pdf_page, point_time_zone(checks))
+        zone = point_time_zone(checks, printer_time_zones(checks))
+        html = check_html(check_type, checks[0].order, settings.pdf_page, zone)
         write_atomically(pdf_path(pdf_name(order_id, check_type)), html_to_pdf(html, options))
     except Exception as error:  # anything a render can raise is recorded for the dashboard
         raise record_failure(order_id, checks, error) from error
@@ -212,6 +218,7 @@ def render_orders(order_ids: list[int]) -> dict[int, "int | RenderFailed"]:
         failures.setdefault(key[0], []).append(record_failure(key[0], groups[key], error))
 
     pool = render_pool()
+    zones = printer_time_zones([check for checks in groups.values() for check in checks]) if pool else {}
     jobs: dict = {}
     for key, checks in sorted(groups.items()):
         order_id, check_type = key
@@ -223,7 +230,7 @@ def render_orders(order_ids: list[int]) -> dict[int, "int | RenderFailed"]:
             continue
         try:
             options = page_options(settings.pdf_page, len(checks[0].order["items"]))
-            html = check_html(check_type, checks[0].order, settings.pdf_page, point_time_zone(checks))
+            html = check_html(check_type, checks[0].order, settings.pdf_page, point_time_zone(checks, zones))
             jobs[pool.submit(html, options, temporary_path(pdf_path(pdf_name(order_id, check_type))))] = key
         except Exception as error:  # anything a render can raise is recorded for the dashboard
             fail(key, error)
