@@ -68,12 +68,21 @@ class Needs(Access):
 
     `scope(user, **path_args)`, when given, narrows it to records: it runs off the event loop and
     answers whether this user may act on the record the path names (it raises ApiError(404) for a
-    record that does not exist); admins pass every scope. `open_when()` true lets anyone in (a
-    deployment choice)."""
+    record that does not exist). Admins pass every scope, unless `scope_admins` (then a record that
+    does not exist is 404 for them too, before the body is read). With `scope_cache` (an
+    ExpiringCache) the answer is remembered per user and record, the record named by the path argument
+    `record` and tagged by it, so that invalidating that tag (its access list changed) forgets it.
+    `open_when()` true lets anyone in (a deployment choice)."""
 
-    def __init__(self, permission: str, *, scope=None, open_when=None, schemes: tuple = ("basic", "bearer")):
+    def __init__(self, permission: str, *, scope=None, scope_admins: bool = False, scope_cache=None,
+                 record: str | None = None, open_when=None, schemes: tuple = ("basic", "bearer")):
+        if scope_cache is not None and record is None:
+            raise ValueError("a remembered scope needs the path argument that names its record")
         self.permission = permission
         self.scope = scope
+        self.scope_admins = scope_admins
+        self.scope_cache = scope_cache
+        self.record = record
         self.open_when = open_when
         self.user_schemes = tuple(schemes)
         self.schemes = dict(USER_SCHEMES[scheme] for scheme in self.user_schemes)
@@ -84,10 +93,22 @@ class Needs(Access):
         user = await authenticate_user(handler, self.user_schemes)
         if not self.allows(user.role):
             raise ApiError(403, messages.FORBIDDEN)
-        if self.scope is not None and user.role != "admin":
-            if not await run_db(self.scope, user, **path_args):
+        if self.scope is not None and (self.scope_admins or user.role != "admin"):
+            if not await self.in_scope(user, path_args):
                 raise ApiError(403, messages.NO_ACCESS_TO_RECORD)
         return user
+
+    async def in_scope(self, user: User, path_args: dict) -> bool:
+        if self.scope_cache is None:
+            return await run_db(self.scope, user, **path_args)
+        record = path_args[self.record]
+        key = (user.id, user.role, record)
+        allowed = self.scope_cache.get(key)
+        if allowed is None:
+            since = self.scope_cache.generation  # taken before the read: see server/cache.py
+            allowed = await run_db(self.scope, user, **path_args)
+            self.scope_cache.put(key, allowed, since, tags=(record,))
+        return allowed
 
     def allows(self, role: str) -> bool:
         return self.permission in permissions_of(role)
@@ -100,6 +121,8 @@ class Needs(Access):
         if self.scope is not None:
             admits = (self.scope.__doc__ or "the record's own rule").strip()
             lines.append(f"Other than admins, only users the record admits ({admits}).")
+            if self.scope_admins:
+                lines.append("A record that does not exist is 404 for admins too.")
         if self.open_when is not None:
             lines.append("A deployment may open it to anyone (see the settings).")
         return " ".join(lines)

@@ -75,3 +75,30 @@ def test_the_access_matrix_covers_every_module_and_catches_an_undeclared_method(
 
     monkeypatch.setattr("tests.test_access.all_routes", lambda: [(r"/forgotten", Forgotten)])
     assert [case.id for case in cases()] == ["GET /forgotten declares no access"]
+
+
+def test_a_remembered_scope_is_read_once_per_user_and_record_until_that_record_is_invalidated():
+    from server.accounts.models import User
+    from server.auth import Needs
+    from server.cache import ExpiringCache
+    from tests.conftest import run_in_new_loop
+
+    reads = []
+
+    def scope(user, group_id):
+        reads.append(group_id)
+        return group_id == "1"
+
+    cache = ExpiringCache("test-access", lifetime=60)
+    needs = Needs("fiscal:receipts:read", scope=scope, scope_admins=True, scope_cache=cache, record="group_id")
+    user = User(id=5, username="cashier", role="cashier")
+
+    def allowed(group_id: str) -> bool:
+        return run_in_new_loop(needs.in_scope(user, {"group_id": group_id}))
+
+    assert [allowed("1"), allowed("1"), allowed("2"), allowed("2")] == [True, True, False, False]
+    assert reads == ["1", "2"]
+    cache.invalidate("1")
+    assert allowed("1") and allowed("2") is False and reads == ["1", "2", "1"]
+    with pytest.raises(ValueError):
+        Needs("fiscal:receipts:read", scope=scope, scope_cache=cache)

@@ -4,8 +4,7 @@ import asyncio
 
 from apispec.ext.marshmallow import OpenAPIConverter
 
-from server import messages as common_messages
-from server.auth import Needs, authenticate_user
+from server.auth import Needs
 from server.batching import Batcher
 from server.cache import ExpiringCache, Following
 from server.db import run_db
@@ -38,34 +37,17 @@ def group_member(user, group_id, **_) -> bool:
         raise ApiError(404, messages.NO_SUCH_GROUP) from None
 
 
-class GroupNeeds(Needs):
-    """`Needs` with the group's scope checked for admins too: an unknown group is 404 for everyone,
-    before the body is read or validated. Who may use which group is remembered (`access_cache`) until
-    the group's access list changes."""
-
-    def __init__(self, permission: str):
-        super().__init__(permission, scope=group_member)
-
-    async def authenticate(self, handler, path_args: dict):
-        user = await authenticate_user(handler, self.user_schemes)
-        if not self.allows(user.role):
-            raise ApiError(403, common_messages.FORBIDDEN)
-        group_id = path_args["group_id"]
-        key = (user.id, user.role, group_id)
-        allowed = access_cache.get(key)
-        if allowed is None:
-            since = access_cache.generation
-            allowed = await run_db(self.scope, user, **path_args)
-            access_cache.put(key, allowed, since, tags=(group_id,))
-        if not allowed:
-            raise ApiError(403, common_messages.NO_ACCESS_TO_RECORD)
-        return user
+def group_needs(permission: str) -> Needs:
+    """The group's scope is checked for admins too: an unknown group is 404 for everyone, before the
+    body is read or validated. Who may use which group is remembered (`access_cache`) until the group's
+    access list changes."""
+    return Needs(permission, scope=group_member, scope_admins=True, scope_cache=access_cache, record="group_id")
 
 
-WRITE_RECEIPTS = GroupNeeds("fiscal:receipts:write")
-READ_RECEIPTS = GroupNeeds("fiscal:receipts:read")
-SHIFTS = GroupNeeds("fiscal:shifts:write")
-READ_SHIFTS = GroupNeeds("fiscal:shifts:read")
+WRITE_RECEIPTS = group_needs("fiscal:receipts:write")
+READ_RECEIPTS = group_needs("fiscal:receipts:read")
+SHIFTS = group_needs("fiscal:shifts:write")
+READ_SHIFTS = group_needs("fiscal:shifts:read")
 READ_GROUPS = Needs("fiscal:groups:read")
 WRITE_GROUPS = Needs("fiscal:groups:write")
 INVALID = {400: service.Invalid}

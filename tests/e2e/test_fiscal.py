@@ -50,3 +50,27 @@ def test_a_group_is_made_opened_to_a_cashier_started_and_its_receipt_shown_with_
     expect(page.locator("[data-testid=receipt-qr]")).to_be_visible()
     expect(page.locator("[data-testid=receipt-detail]")).to_contain_text("t=")
     screenshot(page, "fiscal-02-receipt")
+
+
+def test_a_groups_name_and_its_device_config_are_edited_in_the_models_form(page, base_url, admin_credentials):
+    created = requests.post(f"{base_url}/api/v1/service-groups", json={"name": "Касса до", "model": "emulator"},
+                            auth=admin_credentials, timeout=30)
+    assert created.status_code == 201, created.text
+    group = created.json()
+    login(page, *admin_credentials)
+    page.goto("/admin/service-groups")
+    page.locator(f'[data-testid="group-{group["id"]}"] [data-testid=group-edit]').click()
+    serial = page.locator('input[name="config.fn_serial"]')
+    expect(serial).to_have_value("9999078900000001")
+    serial.fill("123")  # the model's schema wants 16 digits: the server's 400 stays on the form
+    page.fill("input[name=name]", "Касса после")
+    page.click("button[type=submit]")
+    expect(serial).to_have_attribute("aria-invalid", "true")
+    assert requests.get(f"{base_url}/api/v1/service-groups/{group['id']}", auth=admin_credentials,
+                        timeout=30).json()["name"] == "Касса до"
+    serial.fill("9999078900000042")
+    page.click("button[type=submit]")
+    expect(page.locator('[data-name="Касса после"]')).to_be_visible()
+    saved = requests.get(f"{base_url}/api/v1/service-groups/{group['id']}", auth=admin_credentials, timeout=30).json()
+    assert saved["name"] == "Касса после" and saved["config"]["fn_serial"] == "9999078900000042"
+    screenshot(page, "fiscal-03-edit")

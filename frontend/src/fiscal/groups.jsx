@@ -1,5 +1,5 @@
-// "Кассовые сервисы": service groups as blocks (model, state, shift), Add with the model's config
-// form drawn from its schema, access settings, Пуск / Стоп, and per group its receipts and shift.
+// "Кассовые сервисы": service groups as blocks (model, state, shift), Add and Edit with the model's
+// config form drawn from its schema, access settings, Пуск / Стоп, and per group its receipts and shift.
 import { useState } from 'react';
 import PointOfSaleIcon from '@mui/icons-material/PointOfSale';
 import { Box, Button as MuiButton, Card, CardActions, CardContent, Chip, Typography } from '@mui/material';
@@ -7,6 +7,7 @@ import {
   BooleanInput,
   Create,
   CreateButton,
+  Edit,
   List,
   SelectArrayInput,
   SelectInput,
@@ -80,6 +81,9 @@ const GroupCard = ({ group }) => {
         <MuiButton size="small" component={Link} to={`/fiscal/${group.id}`} data-testid="group-receipts">
           {translate('rh.fiscal.receipts')}
         </MuiButton>
+        <MuiButton size="small" component={Link} to={`/service-groups/${group.id}`} data-testid="group-edit">
+          {translate('ra.action.edit')}
+        </MuiButton>
       </CardActions>
       <AccessPicker group={group} open={accessOpen} onClose={(saved) => { setAccessOpen(false); if (saved) refresh(); }} />
     </Card>
@@ -125,24 +129,29 @@ const ConfigFields = () => {
   });
 };
 
-export const ServiceGroupCreate = () => {
+/** The group's name, its cash register model and that model's config: one form to add and to edit. */
+const GroupForm = () => {
   const { data: models } = useGetList('cash-register-models');
   return (
-    <Create redirect="list">
-      <SimpleForm>
-        <TextInput source="name" validate={required()} fullWidth />
-        <SelectInput source="model" validate={required()}
-          choices={(models || []).map((m) => ({ id: m.id, name: m.title }))} />
-        <ConfigFields />
-      </SimpleForm>
-    </Create>
+    <SimpleForm>
+      <TextInput source="name" validate={required()} fullWidth />
+      <SelectInput source="model" validate={required()}
+        choices={(models || []).map((m) => ({ id: m.id, name: m.title }))} />
+      <ConfigFields />
+    </SimpleForm>
   );
 };
+
+export const ServiceGroupCreate = () => <Create redirect="list"><GroupForm /></Create>;
+
+// Pessimistic: the server validates the config against the model's schema; its 400 stays on the form.
+export const ServiceGroupEdit = () => <Edit redirect="list" mutationMode="pessimistic"><GroupForm /></Edit>;
 
 export const serviceGroups = {
   name: 'service-groups',
   list: ServiceGroupList,
   create: ServiceGroupCreate,
+  edit: ServiceGroupEdit,
   icon: PointOfSaleIcon,
   recordRepresentation: 'name',
 };
