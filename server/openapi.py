@@ -10,7 +10,8 @@ import marshmallow
 import swagger_ui_bundle
 import tornado.web
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, resolver
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import fields, validate
 
 from server import messages
@@ -238,8 +239,26 @@ def unique_operation_id(operation_id: str, handler, taken: set) -> str:
     return operation_id
 
 
+def schema_namer():
+    """Components named as apispec does (`PaymentSchema` -> `Payment`), except that a second module's
+    schema of the same name gets its module's name in front (`PaymentsPayment`) instead of a number."""
+    owners: dict[str, type] = {}
+
+    def name(schema) -> str:
+        cls = resolve_schema_cls(schema)
+        plain = resolver(cls)
+        if owners.setdefault(plain, cls) is cls:
+            return plain
+        qualified = cls.__module__.split(".")[1].capitalize() + plain
+        if owners.setdefault(qualified, cls) is not cls:
+            raise ValueError(f"two schemas are both {qualified}: rename one")
+        return qualified
+
+    return name
+
+
 def build_spec(routes) -> dict:
-    plugin = MarshmallowPlugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_namer())
     spec = APISpec(title="Receipt Hub", version=package_version(), openapi_version="3.0.3",
                    plugins=[plugin], info={"description": description(module.name for module in modules())})
     plugin.converter.add_attribute_function(decimal_as_string)

@@ -148,3 +148,25 @@ def test_two_modules_naming_a_handler_alike_get_distinct_operation_ids():
     assert unique_operation_id("getSummary", PaymentsSummary, taken) == "getPaymentsSummary"
     with pytest.raises(ValueError, match="getPaymentsSummary"):
         unique_operation_id("getSummary", PaymentsSummary, taken)
+
+
+def test_two_modules_naming_a_schema_alike_get_module_qualified_components_not_numbered_ones(document):
+    names = set(document["components"]["schemas"])
+    assert not [name for name in names if name[-1].isdigit()]
+    assert {"Payment", "PaymentsPayment", "Summary", "PaymentsSummary"} <= names
+
+
+def test_a_third_schema_of_a_taken_qualified_name_is_an_error():
+    import marshmallow
+
+    from server.openapi import schema_namer
+
+    def schema_in(module: str):
+        return type("PaymentSchema", (marshmallow.Schema,), {"__module__": module})
+
+    name = schema_namer()
+    first, second, third = schema_in("server.fiscal.schemas"), schema_in("server.payments.schemas"), \
+        schema_in("server.payments.other")
+    assert (name(first), name(second), name(first)) == ("Payment", "PaymentsPayment", "Payment")
+    with pytest.raises(ValueError, match="PaymentsPayment"):
+        name(third)
