@@ -54,6 +54,7 @@ class Settings:
     fiscal_callback_secret: str = ""
     fiscal_callback_attempts: int = 5
     fiscal_callback_backoff: float = 1.0
+    fiscal_callback_internal: bool = True
     billing_chunk_size: int = 500
     # analytics: Kafka (empty bootstrap servers: the embedded profile's in-process bus)
     kafka_bootstrap_servers: str = ""
@@ -104,6 +105,9 @@ class Settings:
             fiscal_callback_secret=_env("FISCAL_CALLBACK_SECRET"),
             fiscal_callback_attempts=int(_env("FISCAL_CALLBACK_ATTEMPTS", str(defaults.fiscal_callback_attempts))),
             fiscal_callback_backoff=float(_env("FISCAL_CALLBACK_BACKOFF", str(defaults.fiscal_callback_backoff))),
+            # allowed on the embedded profile (a developer's own machine), refused where a broker runs
+            fiscal_callback_internal=_bool(_env("FISCAL_CALLBACK_INTERNAL",
+                                                "off" if _env("CELERY_BROKER_URL") else "on")),
             billing_chunk_size=int(_env("BILLING_CHUNK_SIZE", str(defaults.billing_chunk_size))),
             kafka_bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS"),
             kafka_api_version=_env("KAFKA_API_VERSION", defaults.kafka_api_version),

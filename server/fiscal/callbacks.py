@@ -1,7 +1,12 @@
 """Callbacks: a receipt's `callback_url` is POSTed the receipt's report once it leaves `in_process`
 (as ATOL Online's service.callback_url), signed as our webhooks are (server.signing), retried with
-backoff; every attempt is kept on the receipt."""
+backoff; every attempt is kept on the receipt. Unless FISCAL_CALLBACK_INTERNAL is on, a URL whose
+host is or resolves to an internal address is refused: a client must not make the server POST into
+its own network (the address is checked when the attempt is made, not pinned for the connection)."""
+import ipaddress
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from server.db import database, dumps, utcnow
@@ -28,6 +33,17 @@ def queue_callbacks(receipt_ids: list[int]) -> None:
             enqueue(CALLBACK_TASK, receipt_id)
         except QueueUnavailable as error:
             record_attempt(receipt_id, None, f"queue unavailable: {error}", final=True)
+
+
+def internal_address(url: str) -> str | None:
+    """The first address of the URL's host that is not a public one, or None when all are public."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for *_, address in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
+        ip = ipaddress.ip_address(address[0].split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            return str(ip)
+    return None
 
 
 def post_report(url: str, body: bytes) -> int:
@@ -65,6 +81,11 @@ def deliver(receipt_id: int) -> bool | None:
     attempts = len(receipt.callback_attempts or []) + 1
     final = attempts >= settings.fiscal_callback_attempts
     try:
+        internal = None if settings.fiscal_callback_internal else internal_address(receipt.callback_url)
+        if internal is not None:
+            record_attempt(receipt_id, None, f"refused: {internal} is an internal address "
+                                             "(FISCAL_CALLBACK_INTERNAL is off)", final=True)
+            return None
         status, error = post_report(receipt.callback_url, body), None
     except (OSError, ValueError) as failure:
         status, error = None, str(failure)[:500]

@@ -4,12 +4,14 @@ import pytest
 
 from server.settings import settings
 
-# Callbacks are signed with this secret and retried quickly, here and in the worker process (it is
-# started with this environment).
+# Callbacks are signed with this secret, retried quickly and may go to this machine's test receivers,
+# here and in the worker process (it is started with this environment).
 CALLBACK_SECRET = os.environ.setdefault("FISCAL_CALLBACK_SECRET", "test-callback-secret")
 os.environ.setdefault("FISCAL_CALLBACK_BACKOFF", "0.2")
+os.environ.setdefault("FISCAL_CALLBACK_INTERNAL", "on")
 settings.fiscal_callback_secret = CALLBACK_SECRET
 settings.fiscal_callback_backoff = float(os.environ["FISCAL_CALLBACK_BACKOFF"])
+settings.fiscal_callback_internal = True
 
 from server.fiscal.models import FiscalReceipt
 from tests.conftest import wait_until

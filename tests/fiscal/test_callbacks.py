@@ -64,3 +64,57 @@ def test_a_callback_that_keeps_failing_stops_after_the_last_attempt(cashier, gro
 
     report = wait_until(failed, timeout=60, message="the callback to give up")
     assert [a["status"] for a in report["callback_attempts"]] == [500] * 5
+
+
+@pytest.mark.parametrize("url, internal", [
+    ("http://127.0.0.1:8000/cb", "127.0.0.1"),
+    ("http://localhost/cb", None),  # whatever /etc/hosts says: checked below
+    ("http://10.1.2.3/cb", "10.1.2.3"),
+    ("http://192.168.0.10:8080/cb", "192.168.0.10"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+    ("http://[::1]:9000/cb", "::1"),
+    ("http://0.0.0.0/cb", "0.0.0.0"),
+    ("https://93.184.215.14/cb", None),
+])
+def test_internal_addresses_are_told_from_public_ones(url, internal):
+    from server.fiscal.callbacks import internal_address
+
+    if "localhost" in url:
+        assert internal_address(url) in {"127.0.0.1", "::1"}
+    else:
+        assert internal_address(url) == internal
+
+
+def test_a_callback_to_an_internal_address_is_refused_once_and_never_sent(cashier, group, receiver, monkeypatch):
+    from server.fiscal.callbacks import deliver
+    from server.fiscal.models import FiscalReceipt
+    from server.settings import settings
+
+    accepted = cashier.post(receipts_url(group), json=receipt_body()).json()
+    assert wait_done(cashier, accepted["location"])["state"] == "success"
+    FiscalReceipt.update(callback_url=receiver.url, callback_state="pending").where(
+        FiscalReceipt.id == int(accepted["id"])).execute()
+    monkeypatch.setattr(settings, "fiscal_callback_internal", False)
+
+    assert deliver(int(accepted["id"])) is None  # final: trying again would be refused again
+    report = cashier.get(f"{receipts_url(group)}{accepted['id']}").json()
+    assert report["callback_state"] == "failed"
+    [attempt] = report["callback_attempts"]
+    assert attempt["status"] is None and "127.0.0.1 is an internal address" in attempt["error"]
+    assert receiver.received == []
+
+
+@pytest.mark.parametrize("environment, allowed", [
+    ({}, True),  # the embedded profile: a developer's own receivers
+    ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, False),
+    ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "FISCAL_CALLBACK_INTERNAL": "on"}, True),
+    ({"FISCAL_CALLBACK_INTERNAL": "off"}, False),
+])
+def test_internal_callbacks_are_allowed_by_default_only_on_the_embedded_profile(monkeypatch, environment, allowed):
+    from server.settings import Settings
+
+    for name in ("CELERY_BROKER_URL", "FISCAL_CALLBACK_INTERNAL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert Settings.from_env().fiscal_callback_internal is allowed
