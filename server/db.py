@@ -4,12 +4,14 @@ import asyncio
 import datetime as dt
 import functools
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import connect, register_database
+from playhouse.pool import PooledSqliteDatabase
 
 from server.settings import settings
 
@@ -23,6 +25,40 @@ SQLITE_PRAGMAS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def like_pattern(pattern: str, escape: str | None) -> re.Pattern:
+    parts, escaped = [], False
+    for char in pattern:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == escape:
+            escaped = True
+        else:
+            parts.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def unicode_like(pattern, value, escape=None):
+    """SQLite's LIKE, case-insensitive beyond ASCII as PostgreSQL's ILIKE is: a search for "сбер"
+    finds "Сбербанк" (SQLite's own LIKE folds only A-Z)."""
+    if pattern is None or value is None:
+        return None
+    return like_pattern(str(pattern), escape).fullmatch(str(value)) is not None
+
+
+class UnicodeLikeSqliteDatabase(PooledSqliteDatabase):
+    """The pooled SQLite database, its LIKE (with and without ESCAPE) as `unicode_like`."""
+
+    def _initialize_connection(self, conn):
+        super()._initialize_connection(conn)
+        for arguments in (2, 3):
+            conn.create_function("like", arguments, unicode_like, deterministic=True)
+
+
+register_database(UnicodeLikeSqliteDatabase, "sqlite+unicode-like")
+
+
 def make_database(url: str) -> peewee.Database:
     """A pooled database for `url` (sqlite:///path or postgresql://...)."""
     scheme, rest = url.split("://", 1)
@@ -32,7 +68,7 @@ def make_database(url: str) -> peewee.Database:
             Path(rest).parent.mkdir(parents=True, exist_ok=True)
         # BEGIN IMMEDIATE: a transaction that reads then writes waits its turn instead of failing
         # with "database is locked" when another connection wrote in between.
-        return connect(f"sqlite+pool://{rest}", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+        return connect(f"sqlite+unicode-like://{rest}", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                        max_connections=64, check_same_thread=False,
                        stale_timeout=300, timeout=30)
     if scheme in {"postgres", "postgresql"}:

@@ -21,8 +21,10 @@ from server.modules import modules
 from server.schemas import ErrorSchema
 
 METHODS = ("get", "post", "put", "patch", "delete")
-PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
-PATH_ID_MAX = 10**18 - 1  # the routes take ids of 1 to 18 digits
+PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
+PATH_ID = r"\d{1,18}"  # a database id; other path parameters are keys (an INN, a place_id): strings
+PATH_ID_MAX = 10**18 - 1
+PATH_KEY_EXAMPLES = {"inn": "7707083893", "place_id": "place-1"}
 DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content",
                 400: "Invalid input (`details` names each field)",
                 401: "No or wrong credentials", 403: "Authenticated, but the role is not allowed",
@@ -45,7 +47,18 @@ EXAMPLE_DATETIME = "2024-05-01T09:30:00+00:00"
 
 
 def openapi_path(pattern: str) -> str:
-    return PATH_PARAMETER.sub(r"{\1}", pattern).rstrip("$")
+    """The route's path as the spec writes it: an optional trailing slash (`/?`) is kept after a
+    collection (`/receipts/`) and dropped after an id (`/receipts/{receipt_id}`)."""
+    path = PATH_PARAMETER.sub(r"{\1}", pattern).rstrip("$")
+    return re.sub(r"\}/\?$", "}", path).replace("/?", "/")
+
+
+def path_parameter(name: str, regex: str) -> dict:
+    if regex == PATH_ID:
+        schema = {"type": "integer", "minimum": 0, "maximum": PATH_ID_MAX, "example": 1}
+    else:  # as the route matches it: an INN keeps its leading zeros
+        schema = {"type": "string", "pattern": f"^(?:{regex})$", "example": PATH_KEY_EXAMPLES.get(name, "1")}
+    return {"in": "path", "name": name, "required": True, "schema": schema}
 
 
 def documented_methods(handler):
@@ -186,13 +199,11 @@ def standard_responses(endpoint, has_path_ids: bool) -> dict:
 
 def operation(pattern: str, handler, method: str, endpoint) -> dict:
     access = endpoint.access
-    path_names = PATH_PARAMETER.findall(pattern)
+    path_parameters = PATH_PARAMETER.findall(pattern)
     op = {"operationId": f"{method}{handler.__name__.removesuffix('Handler')}",
           "summary": endpoint.summary, "tags": list(endpoint.tags),
           "security": [{name: []} for name in access.schemes],
-          "parameters": [{"in": "path", "name": name, "required": True,
-                          "schema": {"type": "integer", "minimum": 0, "maximum": PATH_ID_MAX, "example": 1}}
-                         for name in path_names]}
+          "parameters": [path_parameter(name, regex) for name, regex in path_parameters]}
     description = [endpoint.description] if endpoint.description else []
     description.append(access.describe())
     if getattr(access, "open_when", None) is not None and access.open_when():
@@ -202,7 +213,7 @@ def operation(pattern: str, handler, method: str, endpoint) -> dict:
         op["description"] = "\n\n".join(description)
     if endpoint.query is not None:
         op["parameters"].append({"in": "query", "schema": endpoint.query})
-    responses = {**standard_responses(endpoint, bool(path_names)), **endpoint.responses}
+    responses = {**standard_responses(endpoint, bool(path_parameters)), **endpoint.responses}
     if endpoint.body is not None:
         example = schema_example(endpoint.body, request=True)
         op["requestBody"] = {"required": True, "content": json_content(endpoint.body, example)}

@@ -68,6 +68,8 @@ class Int(fields.Integer):
 
     def _validated(self, value):
         if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            if isinstance(value, decimal.Decimal) and value.is_finite() and value.adjusted() > 30:
+                raise self.make_error("invalid")  # 1e999999: int() of it would take the server's seconds
             try:
                 fraction = value != int(value)
             except (OverflowError, ValueError):  # inf (a JSON 1e999 arrives as Decimal("Infinity")), NaN

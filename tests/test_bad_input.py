@@ -4,6 +4,7 @@ The endpoints come from the route table (every `@api(body=...)`); their valid bo
 examples of the OpenAPI document, so a new endpoint is covered as soon as it is routed.
 """
 import json
+import re
 
 import pytest
 import requests
@@ -125,6 +126,45 @@ def test_bad_bodies_get_clear_4xx_and_change_nothing(caller, pattern, method, en
             assert set(assert_refused(caller.send_json(body), 400)["details"]) == {field}
 
     assert row_counts() == before, f"{name} changed the database on bad input"
+
+
+HUGE_NUMBERS = ("1e25", "1e400", "-1e400", "99999999999999999999999999999999999999", "1e-400", "1e999999")
+
+
+def numeric_leaves(value, path=()):
+    """The paths of the numbers in a JSON value (and of strings that are numbers, as money is sent)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from numeric_leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from numeric_leaves(item, (*path, index))
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield path, False
+    elif isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
+        yield path, True
+
+
+def with_raw_number(body, path, text: str, quoted: bool) -> str:
+    """The body as JSON text with the value at `path` replaced by `text` as it stands (a number JSON
+    allows but Python's floats cannot hold), or quoted."""
+    copy = json.loads(json.dumps(body))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = "@@HUGE@@"
+    return json.dumps(copy, ensure_ascii=False).replace('"@@HUGE@@"', f'"{text}"' if quoted else text)
+
+
+@pytest.mark.parametrize("pattern, method, endpoint", list(body_endpoints()))
+def test_numbers_too_big_or_too_small_for_any_field_get_a_clear_4xx(caller, pattern, method, endpoint):
+    for path, quoted in numeric_leaves(caller.example):
+        for text in HUGE_NUMBERS:
+            response = caller.send(with_raw_number(caller.example, path, text, quoted))
+            where = f"{caller.method} {pattern} {'.'.join(map(str, path))}={text}"
+            assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
+            assert response.elapsed.total_seconds() < 2, f"{where}: {response.elapsed} (the server was busy)"
+            assert response.headers["Content-Type"].startswith("application/json"), where
 
 
 @pytest.mark.parametrize("pattern, method, endpoint", list(body_endpoints()))

@@ -27,3 +27,13 @@ def test_insert_skipping_conflicts_splits_what_one_statement_cannot_take(printer
     rows = [check_row(order_id, kitchen) for order_id in range(1, 8)]
     assert sorted(db.insert_skipping_conflicts(Check, rows, Check.order_id)) == [1, 2, 4, 5, 6, 7]
     assert sorted(c.order_id for c in Check.select()) == list(range(1, 8))
+
+
+def test_a_search_ignores_case_beyond_ascii_and_keeps_wildcards_plain(api):
+    """SQLite's own LIKE folds only A-Z; PostgreSQL's ILIKE folds Cyrillic too: both must."""
+    for name in ("Сбербанк", 'ООО "Ромашка"', "Скидка 50%_всем"):
+        assert api.post("/api/v1/service-groups", json={"name": name, "model": "emulator"}).status_code == 201
+    for search, found in (("сбер", ["Сбербанк"]), ("РОМАШ", ['ООО "Ромашка"']), ("50%_", ["Скидка 50%_всем"]),
+                          ("%", ["Скидка 50%_всем"]), ("ёж", [])):
+        answer = api.get("/api/v1/service-groups", params={"search": search}).json()
+        assert [group["name"] for group in answer["items"]] == found, search

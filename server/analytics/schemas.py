@@ -38,20 +38,26 @@ class Kopecks(Money):
 class Quantity(fields.Decimal):
     """A positive quantity with at most three decimals (pieces, or kilograms)."""
 
+    MAX = 1000000
+
     def __init__(self, **kwargs):
-        super().__init__(as_string=True, validate=validate.Range(min=0, max=1000000, min_inclusive=False),
+        super().__init__(as_string=True, validate=validate.Range(min=0, max=self.MAX, min_inclusive=False),
                          **kwargs)
 
     def _validated(self, value):
         if isinstance(value, bool):
             raise self.make_error("invalid")
         number = super()._validated(value)
-        if number is not None and number.is_finite() and number != number.quantize(decimal.Decimal("0.001")):
+        if number is None or not number.is_finite() or abs(number) > self.MAX:
+            return number  # left to the range check: too many digits to quantize
+        if number != number.quantize(decimal.Decimal("0.001")):
             raise ValidationError(messages.TOO_PRECISE.format(places=3))
         return number
 
     def _deserialize(self, value, attr, data, **kwargs):
         number = super()._deserialize(value, attr, data, **kwargs)
+        if abs(number) > self.MAX:
+            return number
         return number.quantize(decimal.Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
@@ -148,13 +154,13 @@ class PlaceListQuery(ListQuery):
 
 class PeriodQuery(Schema):
     from_ = AwareDateTime(data_key="from", metadata={
-        "description": "Start of the period (its hour is included); default: everything"})
-    to = AwareDateTime(metadata={"description": "End of the period (the hours before it); default: now"})
+        "description": "Start of the period (included); default: everything"})
+    to = AwareDateTime(metadata={"description": "End of the period (excluded); default: everything"})
     place_id = Text(**ID)
 
     @validates_schema
     def in_order(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["from_"] >= data["to"]:
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
             raise ValidationError(messages.PERIOD_REVERSED, "to")
 
 

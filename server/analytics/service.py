@@ -549,47 +549,95 @@ def figures(n, total, vat, tips, categories: dict) -> dict:
     return {
         "total_purchases": n,
         "total_amount": money_text(total),
-        "average_receipt": str(average(total or 0, n)),
+        "average_receipt": str(average(dec(total), n)),
         "taxes_amount": {"total_vat": money_text(vat), "total_tips": money_text(tips)},
         "category_analytics": {
-            category: {"total_spent": money_text(spent), "average_receipt": str(average(spent or 0, count)),
+            category: {"total_spent": money_text(spent), "average_receipt": str(average(dec(spent), count)),
                        "receipts": count}
             for category, (spent, count) in sorted(categories.items())},
     }
 
 
+HOUR = dt.timedelta(hours=1)
+
+
+def split_period(start: dt.datetime | None, end: dt.datetime | None) -> tuple[tuple | None, list[tuple]]:
+    """[start, end) as the whole hours inside it (from, to; None when there are none; either end open
+    when the period is) and the parts of an hour left at either end (each inside one hour)."""
+    first = None if start is None else hour_of(start) + (HOUR if start != hour_of(start) else dt.timedelta())
+    last = None if end is None else hour_of(end)
+    if first is not None and last is not None and first > last:
+        return None, [(start, end)]  # the whole period inside one hour
+    whole = None if first is not None and first == last else (first, last)
+    parts = [(a, b) for a, b in ((start, first), (last, end)) if a is not None and b is not None and a < b]
+    return whole, parts
+
+
+def hourly_sums(whole: tuple, place_id: str | None):
+    """(place, name, purchases, total, vat, tips) and (place, category, spent, receipts) over whole hours."""
+    params = {"from_": whole[0], "to": whole[1], "place_id": place_id}
+    places = (PlaceHour.select(PlaceHour.place, Place.name, peewee.fn.SUM(PlaceHour.purchases),
+                               peewee.fn.SUM(PlaceHour.total), peewee.fn.SUM(PlaceHour.vat),
+                               peewee.fn.SUM(PlaceHour.tips))
+              .join(Place).where(*period_filter(PlaceHour, params) or [ALL])
+              .group_by(PlaceHour.place, Place.name).tuples())
+    categories = (CategoryHour.select(CategoryHour.place, CategoryHour.category,
+                                      peewee.fn.SUM(CategoryHour.total_spent), peewee.fn.SUM(CategoryHour.receipts))
+                  .where(*period_filter(CategoryHour, params) or [ALL])
+                  .group_by(CategoryHour.place, CategoryHour.category).tuples())
+    return list(places), list(categories)
+
+
+def receipt_sums(start: dt.datetime, end: dt.datetime, place_id: str | None):
+    """The same two sums over the receipts themselves, for a part of one hour."""
+    conditions = [Receipt.hour == hour_of(start), Receipt.timestamp >= start, Receipt.timestamp < end]
+    if place_id:
+        conditions.append(Receipt.place == place_id)
+    places = (Receipt.select(Receipt.place, Place.name, peewee.fn.COUNT(Receipt.id),
+                             peewee.fn.SUM(Receipt.total_amount), peewee.fn.SUM(Receipt.vat_amount),
+                             peewee.fn.SUM(Receipt.tips_amount))
+              .join(Place).where(*conditions).group_by(Receipt.place, Place.name).tuples())
+    categories = (ReceiptItem.select(Receipt.place, ReceiptItem.category, peewee.fn.SUM(ReceiptItem.amount),
+                                     peewee.fn.COUNT(Receipt.id.distinct()))
+                  .join(Receipt).where(*conditions).group_by(Receipt.place, ReceiptItem.category).tuples())
+    return list(places), list(categories)
+
+
 def analytics(params: dict) -> dict:
-    """The seed's structure for each place over the period (hours from `from`'s to before `to`), and
-    the same overall. Averages are a total ÷ its count, half up to kopecks."""
-    conditions = period_filter(PlaceHour, params)
-    per_place = list(
-        PlaceHour.select(PlaceHour.place, Place.name, peewee.fn.SUM(PlaceHour.purchases), peewee.fn.SUM(PlaceHour.total),
-                         peewee.fn.SUM(PlaceHour.vat), peewee.fn.SUM(PlaceHour.tips))
-        .join(Place).where(*conditions or [ALL]).group_by(PlaceHour.place, Place.name).order_by(PlaceHour.place)
-        .tuples())
-    categories = defaultdict(dict)
-    for place, category, spent, count in (
-            CategoryHour.select(CategoryHour.place, CategoryHour.category, peewee.fn.SUM(CategoryHour.total_spent),
-                                peewee.fn.SUM(CategoryHour.receipts))
-            .where(*period_filter(CategoryHour, params) or [ALL])
-            .group_by(CategoryHour.place, CategoryHour.category).tuples()):
-        categories[place][category] = (dec(spent), int(count or 0))
-    places, overall_categories = [], defaultdict(lambda: [decimal.Decimal(0), 0])
-    sums = [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)]
-    for place, name, n, total, vat, tips in per_place:
-        n = int(n or 0)
-        places.append({"place_id": place, "place_name": name, **figures(n, total, vat, tips, categories[place])})
-        for i, value in enumerate((n, dec(total), dec(vat), dec(tips))):
-            sums[i] += value
+    """The seed's structure for each place over [from, to), and the same overall. Whole hours come
+    from the hourly figures, the part of an hour at either end from the receipts themselves, so the
+    figures equal a direct computation for any period. Averages are a total ÷ its count, half up to
+    kopecks."""
+    place_id = params.get("place_id")
+    whole, parts = split_period(params.get("from_"), params.get("to"))
+    sums = [hourly_sums(whole, place_id)] if whole is not None else []
+    sums += [receipt_sums(start, end, place_id) for start, end in parts]
+    names, per_place = {}, defaultdict(lambda: [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)])
+    categories = defaultdict(lambda: defaultdict(lambda: [decimal.Decimal(0), 0]))
+    for place_rows, category_rows in sums:
+        for place, name, n, total, vat, tips in place_rows:
+            names[place] = name
+            for i, value in enumerate((int(n or 0), dec(total), dec(vat), dec(tips))):
+                per_place[place][i] += value
+        for place, category, spent, count in category_rows:
+            categories[place][category][0] += dec(spent)
+            categories[place][category][1] += int(count or 0)
+    places, overall, overall_categories = [], [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)], \
+        defaultdict(lambda: [decimal.Decimal(0), 0])
+    for place in sorted(per_place):
+        places.append({"place_id": place, "place_name": names[place],
+                       **figures(*per_place[place], {c: tuple(v) for c, v in categories[place].items()})})
+        for i, value in enumerate(per_place[place]):
+            overall[i] += value
         for category, (spent, count) in categories[place].items():
             overall_categories[category][0] += spent
             overall_categories[category][1] += count
     return {
-        "period": {"from": hour_of(params["from_"]).isoformat() if params.get("from_") else None,
+        "period": {"from": params["from_"].isoformat() if params.get("from_") else None,
                    "to": params["to"].isoformat() if params.get("to") else None,
-                   "place_id": params.get("place_id")},
+                   "place_id": place_id},
         "places": places,
-        "overall": figures(sums[0], *sums[1:], {c: tuple(v) for c, v in overall_categories.items()}),
+        "overall": figures(*overall, {c: tuple(v) for c, v in overall_categories.items()}),
     }
 
 

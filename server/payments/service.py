@@ -234,6 +234,8 @@ def receive_webhooks(deliveries: list[tuple[dict, str, str]]) -> list[dict]:
                 log_rows.append({"organization": organization_id, "payment": results[index]["payment_id"],
                                  "delta": amount, "balance_after": running, "reason": REASON_CREDITED,
                                  "created_at": now})
+                log.info("balance of organization %s +%s = %s (%s, payment %s)", organization_id, amount, running,
+                         REASON_CREDITED, results[index]["payment_id"])
         if log_rows:  # (the hot path's inserts skip peewee's per-row query building: server/db.py)
             insert_skipping_conflicts(BalanceLog, log_rows, returning=BalanceLog.id)
     return results

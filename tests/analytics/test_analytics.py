@@ -71,8 +71,10 @@ def stored_receipts():
     return bodies
 
 
-@pytest.mark.parametrize("hours, place_id", [((0, 48), None), ((5, 17), None), ((0, 48), "place-3"),
-                                             ((30, 31), "place-1")])
+@pytest.mark.parametrize("hours, place_id", [
+    ((0, 48), None), ((5, 17), None), ((0, 48), "place-3"), ((30, 31), "place-1"),
+    ((5.25, 17.5), None), ((30.1, 30.9), None), ((29.75, 30.25), "place-2"), ((0.5, 1), None), ((47.5, 99), None),
+])
 def test_analytics_for_a_period_equal_a_direct_sql_computation(stored_receipts, analyst, hours, place_id):
     start, end = START + dt.timedelta(hours=hours[0]), START + dt.timedelta(hours=hours[1])
     params = {"from": start.isoformat(), "to": end.isoformat(), **({"place_id": place_id} if place_id else {})}
@@ -123,6 +125,26 @@ def test_reading_needs_analyst_or_admin(as_role, anonymous):
 def test_a_reversed_period_is_400(analyst):
     answer = analyst.get("/api/analytics/", params={"from": "2024-03-02T00:00:00", "to": "2024-03-01T00:00:00"})
     assert answer.status_code == 400 and "to" in answer.json()["details"]
+
+
+def test_an_empty_period_has_no_purchases(stored_receipts, analyst):
+    for moment in (START + dt.timedelta(hours=3), START + dt.timedelta(hours=3, minutes=20)):
+        answer = analyst.get("/api/analytics/", params={"from": moment.isoformat(), "to": moment.isoformat()})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["places"] == [] and answer.json()["overall"]["total_purchases"] == 0
+
+
+def test_each_places_average_is_rounded_half_up_from_its_exact_total(analyst):
+    """2.01 / 2 = 1.005 -> 1.01 (a float sum would make it 1.00499... -> 1.00)."""
+    bodies = [receipt_body(f"half-{n}", place_id="half-up", total_amount=amount, timestamp="2024-05-01T10:00:00Z",
+                           items=[{"product_id": "p", "quantity": "1", "price": amount, "category": "c"}],
+                           vat_amount="0.00", tips_amount="0.00")
+              for n, amount in enumerate(("1.00", "1.01"))]
+    service.store_messages(records(bodies))
+    answer = analyst.get("/api/analytics/", params={"from": "2024-05-01T10:00:00Z", "to": "2024-05-01T11:00:00Z"})
+    [place] = answer.json()["places"]
+    assert place["average_receipt"] == answer.json()["overall"]["average_receipt"] == "1.01"
+    assert place["category_analytics"]["c"]["average_receipt"] == "1.01"
 
 
 def test_places_list_with_totals_and_an_unknown_place_is_404(analyst):

@@ -58,3 +58,13 @@ def test_the_beat_task_reconciles():
     Organization.update(balance=Organization.balance + 1).execute()
     assert reconcile_task.apply().result is False
     assert service.last_reconciliation().mismatches[0]["inn"] == INN
+
+
+def test_each_credit_a_webhook_makes_is_logged_with_the_new_balance(caplog):
+    organization = service.create_organization({"inn": INN, "name": "Ромашка"})
+    with caplog.at_level("INFO", logger=service.log.name):
+        service.receive_webhooks([delivery(uuid.uuid4(), "10.10"), delivery(uuid.uuid4(), "5")])
+    credits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("balance of organization")]
+    assert len(credits) == 2 and all(f"organization {organization.id} +" in c and "(webhook, payment " in c
+                                     for c in credits), credits
+    assert max(Decimal(c.split(" = ")[1].split(" ")[0]) for c in credits) == Decimal("15.10")  # running balance
