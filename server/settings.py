@@ -44,7 +44,7 @@ class Settings:
     render_process_max_mb: float = 500.0
     printing_erp_auth: bool = True
     token_ttl_hours: int = 24 * 7
-    login_failure_limit: int = 5
+    login_failure_limit: int = 20
     login_failure_window: int = 300
     max_body_bytes: int = 1024 * 1024
     http_idle_timeout: float = 75.0

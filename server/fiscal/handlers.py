@@ -186,7 +186,8 @@ class ServiceGroupHandler(BaseHandler):
             raise_invalid(error)
         self.write_json(group_json(await run_db(service.group_view, group)))
 
-    @api(WRITE_GROUPS, tags=["fiscal admin"], summary="Delete a service group with its device and receipts",
+    @api(WRITE_GROUPS, refuses={409: service.GroupHasReceipts}, tags=["fiscal admin"],
+         summary="Delete a service group and its device; one with fiscal receipts is 409",
          responses={200: ServiceGroupSchema})
     async def delete(self, group_id):
         group = await find_group(group_id)

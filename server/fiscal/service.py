@@ -61,6 +61,10 @@ class NotRegistered(FiscalError):
     message = messages.NOT_REGISTERED
 
 
+class GroupHasReceipts(FiscalError):
+    message = messages.GROUP_HAS_RECEIPTS
+
+
 class Invalid(Exception):
     """Bad input the schemas alone cannot see (the device's tax systems, a model's config): a 400 with
     `details` naming the fields."""
@@ -112,8 +116,8 @@ def save_group(group: ServiceGroup, data: dict) -> ServiceGroup:
         device = locked_device(group.id)
         if "model" in data or "config" in data:
             model = data.get("model", device.model)
-            base = device.config if model == device.model and "config" not in data else {}
-            device.model, device.config = model, validate_config(model, data.get("config", base))
+            config = merged_config(device.config if model == device.model else {}, data.get("config") or {})
+            device.model, device.config = model, validate_config(model, config)
             device.save()
         if "name" in data:
             group.name = data["name"]
@@ -121,8 +125,22 @@ def save_group(group: ServiceGroup, data: dict) -> ServiceGroup:
     return group
 
 
+def merged_config(config: dict, changes: dict) -> dict:
+    """A PATCH of the config as a JSON merge patch: the keys sent replace theirs, a null removes one
+    (its default comes back), the others are kept. Another model starts from an empty config."""
+    merged = {**config, **changes}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
 def delete_group(group: ServiceGroup) -> None:
+    """Fiscal documents are kept: a group that has receipts is refused (stop its device instead)."""
     with database.atomic():
+        if not is_sqlite():  # (SQLite's IMMEDIATE transaction already excludes every other writer)
+            # the group's row locked first: a receipt's insert (its foreign key) waits for this
+            # transaction, so none can land between the check and the delete
+            ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id).for_update().first()
+        if FiscalReceipt.select().where(FiscalReceipt.group == group.id).exists():
+            raise GroupHasReceipts()
         group.delete_instance(recursive=True)
     events.publish(f"{ACCESS_TOPIC}:{group.id}")
 

@@ -4,7 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.accounts.models import User
-from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts
+from server.fiscal import messages
+from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts, wait_done
 
 
 def test_the_models_list_has_the_emulator_with_its_config_schema(api):
@@ -135,3 +136,21 @@ def test_a_deleted_group_is_not_found_on_every_endpoint_even_if_seen_just_before
                          ("get", base + "/receipts/"), ("get", base + "/receipts/1")]:
         assert getattr(api, method)(path).status_code == 404, (method, path)
         assert getattr(cashier, method)(path).status_code == 404, (method, path)
+
+
+def test_a_group_with_fiscal_receipts_is_not_deleted(api, cashier, group):
+    wait_done(cashier, cashier.post(receipts_url(group), json=receipt_body()).json()["location"])
+    url = f"/api/v1/service-groups/{group['id']}"
+    refused = api.delete(url)
+    assert refused.status_code == 409 and refused.json()["error"] == messages.GROUP_HAS_RECEIPTS
+    assert api.get(url).status_code == 200 and api.get(f"{receipts_url(group)}").json()["total"] == 1
+
+
+def test_a_config_patch_changes_the_keys_sent_and_keeps_the_others(api, group):
+    url = f"/api/v1/service-groups/{group['id']}"
+    assert api.get(url).json()["config"]["tax_systems"] == [1, 2]
+    patched = api.patch(url, json={"config": {"cashier": "Петров"}})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["config"]["cashier"], patched.json()["config"]["tax_systems"]) == ("Петров", [1, 2])
+    reset = api.patch(url, json={"config": {"tax_systems": None}}).json()["config"]  # null: back to the default
+    assert reset["cashier"] == "Петров" and reset["tax_systems"] != [1, 2]
