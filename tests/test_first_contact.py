@@ -1,6 +1,9 @@
 """What a newcomer meets first (issue 10): `/`, the startup log, errors in the client's language."""
+import importlib
 import logging
+import re
 
+import pytest
 import requests
 
 from server.admin import WHERE
@@ -113,3 +116,26 @@ def test_the_openapi_document_tells_the_package_version_and_only_the_installed_m
     assert info["version"] == config["metadata"]["version"]
     listed = info["description"].split("Modules: ", 1)[1].split(".", 1)[0]
     assert sorted(name.strip() for name in listed.split(",")) == sorted(MODULES)
+
+
+MODULE_MESSAGES = ["server.accounts.messages", "server.fiscal.messages", "server.payments.messages",
+                   "server.analytics.messages", "server.billing.messages"]
+NOT_FOR_CLIENTS = {"NO_SECRET"}  # a refusal to start, in the server's log
+
+
+@pytest.mark.parametrize("module", MODULE_MESSAGES)
+def test_every_russian_message_a_module_answers_has_its_english(module):
+    from server.messages import translate
+
+    texts = {name: value for name, value in vars(importlib.import_module(module)).items()
+             if name.isupper() and isinstance(value, str) and re.search("[а-яА-ЯёЁ]", value)
+             and name not in NOT_FOR_CLIENTS}
+    untranslated = [name for name, text in texts.items() if re.search("[а-яА-ЯёЁ]", translate(text, "en"))]
+    assert not untranslated, f"{module}: no English for {untranslated}"
+
+
+def test_a_modules_error_is_english_for_a_client_that_asks_for_it(api):
+    answer = api.get("/api/v1/service-groups/999999", headers={"Accept-Language": "en"})
+    assert answer.status_code == 404 and answer.json()["error"] == "Cash register service not found"
+    assert answer.headers["Content-Language"] == "en"
+    assert api.get("/api/v1/service-groups/999999").json()["error"] == "Кассовый сервис не найден"
