@@ -32,6 +32,11 @@ class ChecksHandler(BaseHandler):
     def raw_body(self) -> str:
         return self.request.body[:service.PAYLOAD_LIMIT].decode("utf-8", "replace")
 
+    def whole_body(self) -> str:
+        """For a rejection's log: its transaction_id is read from the whole body (the event keeps the
+        first PAYLOAD_LIMIT characters)."""
+        return self.request.body.decode("utf-8", "replace")
+
     @api(WRITE_RECEIPTS, body=IntakeSchema(), invalid_body_message=messages.INVALID_RECEIPT,
          refuses={409: service.Conflict}, tags=["analytics"], summary="Submit a purchase receipt",
          description="202 when accepted (it is then forwarded through Kafka); 200 when the same receipt was "
@@ -42,10 +47,10 @@ class ChecksHandler(BaseHandler):
         username = self.current_user.username
         if isinstance(self.body, Unreadable):
             error = self.body.error
-            await run_db(service.log_rejection, self.raw_body(), error.message, error.details, username)
+            await run_db(service.log_rejection, self.whole_body(), error.message, error.details, username)
             raise error
         if isinstance(self.body, Invalid):
-            await run_db(service.log_rejection, self.raw_body(), messages.INVALID_RECEIPT, self.body.details,
+            await run_db(service.log_rejection, self.whole_body(), messages.INVALID_RECEIPT, self.body.details,
                          username)
             raise ApiError(400, messages.INVALID_RECEIPT, self.body.details)
         new = await intake.submit((self.body, self.raw_body(), username))

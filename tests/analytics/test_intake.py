@@ -70,6 +70,14 @@ def test_an_invalid_receipt_is_400_naming_the_field_and_logged_as_rejected(pos, 
     assert IncomingReceipt.select().count() == 0 and Outbox.select().count() == 0
 
 
+def test_a_rejected_receipt_longer_than_the_log_keeps_is_logged_with_its_transaction_id(pos):
+    items = [{"product_id": f"p{n}", "quantity": 1, "price": "0.01", "category": "c"} for n in range(1001)]
+    response = pos.post("/api/checks/", json=receipt_body("tx-long", items=items, total_amount="10.01"))
+    assert response.status_code == 400 and "items" in response.json()["details"]
+    event, = events()
+    assert (event.status, event.transaction_id) == ("rejected", "tx-long")
+
+
 @pytest.mark.parametrize("missing", ["transaction_id", "timestamp", "items", "total_amount", "vat_amount",
                                      "tips_amount", "payment_method", "place_id", "place_name"])
 def test_every_mandatory_field_is_required(pos, missing):
