@@ -127,6 +127,9 @@ def shift_expired(shift: Shift, now: dt.datetime | None = None) -> bool:
     return (now or utcnow()) - shift.opened_at >= dt.timedelta(hours=SHIFT_HOURS)
 
 
+CASH = "0"  # payment_type_int 0: the only payment change can be given from
+
+
 def empty_totals() -> dict:
     return {"by_type": {}, "by_payment": {}}
 
@@ -135,10 +138,16 @@ def add_to_totals(totals: dict, receipt_type: int, total: Decimal, payments: lis
     by_type = totals.setdefault("by_type", {}).setdefault(str(receipt_type), {"count": 0, "total": "0.00"})
     by_type["count"] += 1
     by_type["total"] = str(Decimal(by_type["total"]) + total)
-    by_payment = totals.setdefault("by_payment", {})
+    paid: dict[str, Decimal] = {}
     for payment in payments:
         key = str(payment["payment_type_int"])
-        by_payment[key] = str(Decimal(by_payment.get(key, "0.00")) + Decimal(payment["payment_sum"]))
+        paid[key] = paid.get(key, Decimal(0)) + Decimal(payment["payment_sum"])
+    change = sum(paid.values(), Decimal(0)) - total
+    if change > 0:  # given back from the cash paid: the report counts what the receipt kept
+        paid[CASH] -= change
+    by_payment = totals.setdefault("by_payment", {})
+    for key, amount in paid.items():
+        by_payment[key] = str(Decimal(by_payment.get(key, "0.00")) + amount)
     return totals
 
 

@@ -49,6 +49,14 @@ def test_wait_answers_as_soon_as_the_receipt_is_registered(cashier, group):
     assert report["state"] == "success"
 
 
+def test_the_z_report_counts_cash_less_the_change_given(cashier, group):
+    paid = {"payments": [{"payment_type_int": 0, "payment_sum": 250}]}  # 200 in products: 50 of change
+    report = wait_done(cashier, cashier.post(receipts_url(group), json=receipt_body(**paid)).json()["location"])
+    assert report["state"] == "success", report
+    z = cashier.post(f"/service_groups/{group['id']}/shift/close").json()
+    assert z["totals"]["by_payment"] == {"0": "200.00"} and z["totals"]["by_type"]["1"]["total"] == "200.00"
+
+
 def test_numbers_go_on_and_a_new_shift_starts_them_in_shift_from_one(cashier, group):
     reports = [wait_done(cashier, cashier.post(receipts_url(group), json=receipt_body()).json()["location"])
                for _ in range(2)]
