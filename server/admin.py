@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tornado.web
 
-from server.http import StaticFiles
+from server.http import JsonErrors, StaticFiles
 
 DIST_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
@@ -54,7 +54,7 @@ code{background:#eee;padding:.1em .3em;border-radius:3px}</style></head>
 """
 
 
-class AdminRedirectHandler(tornado.web.RedirectHandler):
+class AdminRedirectHandler(JsonErrors, tornado.web.RedirectHandler):
     """`/admin` -> `/admin/` (query string kept)."""
 
     public = True
@@ -63,7 +63,7 @@ class AdminRedirectHandler(tornado.web.RedirectHandler):
 WHERE = {"dashboard": "/admin/", "api_docs": "/api/docs/", "openapi": "/api/openapi.json"}
 
 
-class RootHandler(tornado.web.RequestHandler):
+class RootHandler(JsonErrors, tornado.web.RequestHandler):
     """`/`: a browser (it asks for HTML) goes to the dashboard; any other client learns where things are."""
 
     public = True
@@ -93,7 +93,7 @@ class AdminAssetHandler(StaticFiles):
         self.set_header("X-Content-Type-Options", "nosniff")
 
 
-class AdminIndexHandler(tornado.web.RequestHandler):
+class AdminIndexHandler(JsonErrors, tornado.web.RequestHandler):
     """index.html for every client-side route; a top-level build file when one is asked for by name."""
 
     public = True

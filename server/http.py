@@ -169,8 +169,39 @@ def api(access, *, body=None, query=None, responses=None, refuses=None, summary=
 STATE_CHANGES = ("POST", "PUT", "PATCH", "DELETE")
 
 
+class JsonErrors:
+    """Errors as JSON (`{"error", "details"}`, in the client's language), for every handler: the API's
+    and the pages' (a POST to a page is a JSON 405 too, not Tornado's HTML)."""
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this handler implements (for a 405's `Allow` header)."""
+        return [name for name in cls.SUPPORTED_METHODS
+                if getattr(cls, name.lower()) is not getattr(tornado.web.RequestHandler, name.lower())]
+
+    def write_error(self, status_code: int, **kwargs):
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        envelope = {"error": messages.BY_STATUS.get(status_code, messages.ERROR)}
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        if isinstance(error, ApiError):
+            envelope["error"] = error.message
+            if error.details:
+                envelope["details"] = error.details
+            for name, value in error.headers.items():
+                self.set_header(name, value)
+        if getattr(self, "_reading_headers", False):
+            # Tornado closes a connection answered before its body was read: say so, or a client
+            # reusing it would send its next request into a closed socket.
+            self.set_header("Connection", "close")
+        language = messages.preferred_language(self.request.headers.get("Accept-Language"))
+        self.set_header("Content-Language", language)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(dumps(messages.localized(envelope, language)))
+
+
 @tornado.web.stream_request_body
-class BaseHandler(tornado.web.RequestHandler):
+class BaseHandler(JsonErrors, tornado.web.RequestHandler):
     """JSON in and out. Before a byte of the body is read (`prepare`, on the headers alone): a state
     change from a foreign page or a form is refused, a body announced too big is refused (413), and a
     request that brings a body is authenticated, so that no one without credentials makes the server
@@ -291,32 +322,6 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.finish(dumps(data))
 
-    @classmethod
-    def allowed_methods(cls) -> list[str]:
-        """The HTTP methods this handler implements (for a 405's `Allow` header)."""
-        return [name for name in cls.SUPPORTED_METHODS
-                if getattr(cls, name.lower()) is not getattr(tornado.web.RequestHandler, name.lower())]
-
-    def write_error(self, status_code: int, **kwargs):
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        envelope = {"error": messages.BY_STATUS.get(status_code, messages.ERROR)}
-        if status_code == 405:
-            self.set_header("Allow", ", ".join(self.allowed_methods()))
-        if isinstance(error, ApiError):
-            envelope["error"] = error.message
-            if error.details:
-                envelope["details"] = error.details
-            for name, value in error.headers.items():
-                self.set_header(name, value)
-        if getattr(self, "_reading_headers", False):
-            # Tornado closes a connection answered before its body was read: say so, or a client
-            # reusing it would send its next request into a closed socket.
-            self.set_header("Connection", "close")
-        language = messages.preferred_language(self.request.headers.get("Accept-Language"))
-        self.set_header("Content-Language", language)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(dumps(messages.localized(envelope, language)))
-
     def log_exception(self, typ, value, tb):
         if isinstance(value, ApiError):
             log.info("%s %s -> %s %s", self.request.method, self.request.path, value.status_code,
@@ -367,7 +372,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
                    request.remote_ip, 1000.0 * request.request_time())
 
 
-class StaticFiles(tornado.web.StaticFileHandler):
+class StaticFiles(JsonErrors, tornado.web.StaticFileHandler):
     """Files of a folder, for anyone (no data in them); a path with a NUL byte names no file."""
 
     public = True

@@ -16,7 +16,7 @@ from marshmallow import fields, validate
 
 from server import messages
 from server.auth import PUBLIC, Needs
-from server.http import BaseHandler, StaticFiles, api
+from server.http import BaseHandler, JsonErrors, StaticFiles, api
 from server.modules import modules
 from server.schemas import ErrorSchema
 
@@ -309,7 +309,7 @@ SWAGGER_PAGE = """<!doctype html>
 </body></html>"""
 
 
-class SwaggerUIHandler(tornado.web.RequestHandler):
+class SwaggerUIHandler(JsonErrors, tornado.web.RequestHandler):
     public = True
 
     def get(self):

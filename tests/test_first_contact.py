@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from server.admin import WHERE
+from server.events import events
 
 
 def test_a_browser_at_the_root_goes_to_the_dashboard(live_server):
@@ -33,8 +34,13 @@ def test_the_startup_log_says_where_the_dashboard_and_the_api_docs_are(caplog):
         await server.start()
         await server.stop()
 
-    with caplog.at_level(logging.INFO, logger="server"):
-        run_in_new_loop(start_and_stop())
+    attached = events._loop  # the session's live server: this second server's stop detaches the events
+    try:
+        with caplog.at_level(logging.INFO, logger="server"):
+            run_in_new_loop(start_and_stop())
+    finally:
+        if attached is not None:
+            events.attach(attached)
     text = caplog.text
     for path in WHERE.values():
         assert f"http://127.0.0.1:{server.port}{path}" in text

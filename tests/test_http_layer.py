@@ -220,3 +220,13 @@ def test_percent_and_underscore_in_a_search_are_plain_characters(api, printers):
     assert api.get("/api/v1/printers", params={"search": "_"}).json()["total"] == 0
     assert api.get("/api/v1/users", params={"search": "%"}).json()["total"] == 0
     assert api.get("/api/v1/users", params={"search": "_"}).json()["total"] == 0
+
+
+@pytest.mark.parametrize("path", ["/", "/admin", "/admin/", "/admin/assets/none.js", "/api/docs/", "/api/v1/swagger/",
+                                  "/api/docs/static/swagger-ui.css", "/webhook/bank/simulator/",
+                                  "/swagger/webhook/bank/imitation/"])
+def test_a_page_answers_a_method_it_does_not_take_with_a_json_405(live_server, path):
+    response = requests.post(live_server.url + path, json={}, timeout=30, allow_redirects=False)
+    assert response.status_code == 405, (path, response.status_code)
+    assert response.headers["Content-Type"].startswith("application/json") and response.json()["error"]
+    assert "GET" in response.headers["Allow"]

@@ -16,7 +16,7 @@ from server import messages as common_messages
 from server.auth import Access, Needs
 from server.batching import Batcher
 from server.db import dumps, run_db
-from server.http import ApiError, BaseHandler, _reject_constant, api
+from server.http import ApiError, BaseHandler, JsonErrors, _reject_constant, api
 from server.payments import messages, service
 from server.payments.models import Organization
 from server.payments.schemas import (
@@ -373,7 +373,7 @@ class SimulatorHandler(PaymentsBaseHandler):
         })
 
 
-class SimulatorPageRedirect(tornado.web.RedirectHandler):
+class SimulatorPageRedirect(JsonErrors, tornado.web.RedirectHandler):
     """The seed's simulator addresses lead to the dashboard's simulator page."""
 
     public = True
