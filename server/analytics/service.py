@@ -603,17 +603,21 @@ def receipt_sums(start: dt.datetime, end: dt.datetime, place_id: str | None):
     return list(places), list(categories)
 
 
-def analytics(params: dict) -> dict:
-    """The seed's structure for each place over [from, to), and the same overall. Whole hours come
-    from the hourly figures, the part of an hour at either end from the receipts themselves, so the
-    figures equal a direct computation for any period. Averages are a total ÷ its count, half up to
-    kopecks."""
-    place_id = params.get("place_id")
-    whole, parts = split_period(params.get("from_"), params.get("to"))
-    sums = [hourly_sums(whole, place_id)] if whole is not None else []
-    sums += [receipt_sums(start, end, place_id) for start, end in parts]
-    names, per_place = {}, defaultdict(lambda: [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)])
-    categories = defaultdict(lambda: defaultdict(lambda: [decimal.Decimal(0), 0]))
+def zero_figures() -> list:
+    """[purchases, total, vat, tips]"""
+    return [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)]
+
+
+def zero_category() -> list:
+    """[spent, receipts containing it]"""
+    return [decimal.Decimal(0), 0]
+
+
+def added_up(sums: list[tuple]) -> tuple[dict, dict, dict]:
+    """The sums of several spans of time, place by place: its name, its zero_figures() and its
+    categories' zero_category()."""
+    names, per_place = {}, defaultdict(zero_figures)
+    categories = defaultdict(lambda: defaultdict(zero_category))
     for place_rows, category_rows in sums:
         for place, name, n, total, vat, tips in place_rows:
             names[place] = name
@@ -622,8 +626,19 @@ def analytics(params: dict) -> dict:
         for place, category, spent, count in category_rows:
             categories[place][category][0] += dec(spent)
             categories[place][category][1] += int(count or 0)
-    places, overall, overall_categories = [], [0, decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(0)], \
-        defaultdict(lambda: [decimal.Decimal(0), 0])
+    return names, per_place, categories
+
+
+def analytics(params: dict) -> dict:
+    """The seed's structure for each place over [from, to), and the same overall. Whole hours come
+    from the hourly figures, the part of an hour at either end from the receipts themselves, so the
+    figures equal a direct computation for any period. Averages are a total ÷ its count, half up to
+    kopecks."""
+    place_id = params.get("place_id")
+    whole, parts = split_period(params.get("from_"), params.get("to"))
+    sums = [hourly_sums(whole, place_id)] if whole is not None else []
+    names, per_place, categories = added_up(sums + [receipt_sums(start, end, place_id) for start, end in parts])
+    places, overall, overall_categories = [], zero_figures(), defaultdict(zero_category)
     for place in sorted(per_place):
         places.append({"place_id": place, "place_name": names[place],
                        **figures(*per_place[place], {c: tuple(v) for c, v in categories[place].items()})})
