@@ -86,6 +86,12 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
 
 
+def locked(query: peewee.ModelSelect) -> peewee.ModelSelect:
+    """The query's rows locked until the transaction ends: `SELECT ... FOR UPDATE` on PostgreSQL; on
+    SQLite the write transaction, begun IMMEDIATE, already holds the database's one write lock."""
+    return query if is_sqlite() else query.for_update()
+
+
 _executor: ThreadPoolExecutor | None = None
 
 

@@ -102,3 +102,11 @@ def test_a_remembered_scope_is_read_once_per_user_and_record_until_that_record_i
     assert allowed("1") and allowed("2") is False and reads == ["1", "2", "1"]
     with pytest.raises(ValueError):
         Needs("fiscal:receipts:read", scope=scope, scope_cache=cache)
+
+
+def test_a_remembered_scope_must_name_the_path_argument_of_its_record():
+    from server.auth import Needs
+    from server.cache import ExpiringCache
+
+    with pytest.raises(ValueError, match="path argument"):
+        Needs("fiscal:receipts:read", scope=lambda user, **_: True, scope_cache=ExpiringCache("t", 60))

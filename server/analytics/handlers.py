@@ -29,12 +29,9 @@ class ChecksHandler(BaseHandler):
         except ApiError as error:
             return Unreadable(error)
 
-    def raw_body(self) -> str:
-        return self.request.body[:service.PAYLOAD_LIMIT].decode("utf-8", "replace")
-
-    def whole_body(self) -> str:
-        """For a rejection's log: its transaction_id is read from the whole body (the event keeps the
-        first PAYLOAD_LIMIT characters)."""
+    def body_text(self) -> str:
+        """The body as sent, for its event (the service keeps its first PAYLOAD_LIMIT characters and
+        reads a rejected one's transaction_id from the whole)."""
         return self.request.body.decode("utf-8", "replace")
 
     @api(WRITE_RECEIPTS, body=IntakeSchema(), invalid_body_message=messages.INVALID_RECEIPT,
@@ -47,13 +44,13 @@ class ChecksHandler(BaseHandler):
         username = self.current_user.username
         if isinstance(self.body, Unreadable):
             error = self.body.error
-            await run_db(service.log_rejection, self.whole_body(), error.message, error.details, username)
+            await run_db(service.log_rejection, self.body_text(), error.message, error.details, username)
             raise error
         if isinstance(self.body, Invalid):
-            await run_db(service.log_rejection, self.whole_body(), messages.INVALID_RECEIPT, self.body.details,
+            await run_db(service.log_rejection, self.body_text(), messages.INVALID_RECEIPT, self.body.details,
                          username)
             raise ApiError(400, messages.INVALID_RECEIPT, self.body.details)
-        new = await intake.submit((self.body, self.raw_body(), username))
+        new = await intake.submit((self.body, self.body_text(), username))
         transaction_id = self.body["transaction_id"]
         if new:
             self.write_json({"transaction_id": transaction_id, "status": messages.ACCEPTED}, 202)

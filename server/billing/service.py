@@ -12,7 +12,7 @@ from server.billing.calculation import HISTORY_MONTHS, Meter, add_months, apartm
 from server.billing.models import (
     ACTIVE_RUN_STATUSES, TARIFF_KINDS, Apartment, Bill, BillingRun, House, MeterReading, Tariff, WaterMeter,
 )
-from server.db import database, insert_skipping_conflicts, is_sqlite, paginate, utcnow
+from server.db import database, insert_skipping_conflicts, is_sqlite, locked, paginate, utcnow
 from server.events import events
 from server.settings import settings
 from server.worker import QueueUnavailable, enqueue
@@ -267,11 +267,9 @@ def store_readings(rows: list[dict]) -> list[dict]:
     ids = {r["meter_id"] for r in rows if "meter_id" in r}
     serials = {r["serial"] for r in rows if "serial" in r}
     with database.atomic():
-        query = WaterMeter.select().where(WaterMeter.id.in_(sorted(ids))
-                                          | WaterMeter.serial.in_(sorted(serials)))
-        if not is_sqlite():
-            query = query.order_by(WaterMeter.id).for_update()
-        meters = list(query)
+        meters = list(locked(WaterMeter.select().where(WaterMeter.id.in_(sorted(ids))
+                                                      | WaterMeter.serial.in_(sorted(serials)))
+                             .order_by(WaterMeter.id)))
         by_id = {m.id: m for m in meters}
         by_serial = {m.serial: m for m in meters}
         history: dict[int, dict] = {m.id: {} for m in meters}
@@ -514,8 +512,7 @@ def run_chunk(run_id: int, prices: dict, chunk_size: int, number: int, inside_ch
     and readings (three queries), the bills inserted in one statement (the month's bills of those
     apartments deleted first when recalculating), and the run's progress. Answers the run's status."""
     with database.atomic():
-        query = BillingRun.select().where(BillingRun.id == run_id)
-        run = (query if is_sqlite() else query.for_update()).first()
+        run = locked(BillingRun.select().where(BillingRun.id == run_id)).first()
         if run is None or run.status != "running":
             return run.status if run else "missing"
         apartments = list(Apartment.select(Apartment.id, Apartment.area)

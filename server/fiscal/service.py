@@ -10,7 +10,7 @@ import marshmallow
 import peewee
 
 from server.accounts.models import User
-from server.db import UTCDateTimeField, database, is_sqlite, json_default
+from server.db import UTCDateTimeField, database, is_sqlite, json_default, locked
 from server.events import events
 from server.fiscal import messages
 from server.fiscal.callbacks import queue_callbacks
@@ -135,10 +135,9 @@ def merged_config(config: dict, changes: dict) -> dict:
 def delete_group(group: ServiceGroup) -> None:
     """Fiscal documents are kept: a group that has receipts is refused (stop its device instead)."""
     with database.atomic():
-        if not is_sqlite():  # (SQLite's IMMEDIATE transaction already excludes every other writer)
-            # the group's row locked first: a receipt's insert (its foreign key) waits for this
-            # transaction, so none can land between the check and the delete
-            ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id).for_update().first()
+        # the group's row locked first: a receipt's insert (its foreign key) waits for this transaction,
+        # so none can land between the check and the delete
+        locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id)).first()
         if FiscalReceipt.select().where(FiscalReceipt.group == group.id).exists():
             raise GroupHasReceipts()
         group.delete_instance(recursive=True)
@@ -160,14 +159,11 @@ def group_member(user: User, group_id: int) -> bool:
 
 
 def device_of(group_id: int, lock: bool = False) -> CashRegister:
-    """The group's device; with `lock`, its row locked until the transaction ends (SELECT ... FOR UPDATE
-    on PostgreSQL; SQLite's write transaction, begun IMMEDIATE, already holds the database's one write
-    lock). A group and its device are created and deleted together: no device means the group is gone
+    """The group's device; with `lock`, its row locked until the transaction ends (server.db.locked).
+    A group and its device are created and deleted together: no device means the group is gone
     (deleted while the request was on its way), not a server error."""
     query = CashRegister.select().where(CashRegister.group == group_id)
-    if lock and not is_sqlite():
-        query = query.for_update()
-    device = query.first()
+    device = (locked(query) if lock else query).first()
     if device is None:
         raise NoSuchGroup()
     return device
@@ -335,6 +331,8 @@ def accept_receipts(items: list[tuple]) -> list:
             group_id, _, body, key = items[0]
             found = existing_receipt(group_id, key, body["order_id"], body["receiptType"])
             if found is None:
+                if find_group(group_id) is None:  # deleted since its device was read: the foreign key
+                    return [NoSuchGroup()]
                 raise
             try:
                 return [(same_receipt(found, digests[0]), False)]
@@ -469,10 +467,7 @@ def register_receipts(receipt_ids: list[int]) -> dict[int, str]:
 def locked_devices(group_ids: list[int]) -> list[CashRegister]:
     """locked_device for several groups, in one statement; rows are locked in id order, so two
     transactions that lock overlapping sets cannot deadlock."""
-    query = CashRegister.select().where(CashRegister.group.in_(group_ids)).order_by(CashRegister.id)
-    if not is_sqlite():
-        query = query.for_update()
-    return list(query)
+    return list(locked(CashRegister.select().where(CashRegister.group.in_(group_ids)).order_by(CashRegister.id)))
 
 
 def drain_devices(group_ids: list[int]) -> list[FiscalReceipt]:

@@ -298,3 +298,12 @@ def test_a_script_never_gets_a_basic_challenge_that_would_open_the_browsers_logi
                                     headers={"X-Requested-With": "XMLHttpRequest"})
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_a_few_mistyped_passwords_do_not_lock_out_the_address_by_default(live_server):
+    """The default limit is for guessing, not typing: an office behind one address keeps working."""
+    login_throttle_clear()
+    for _ in range(5):
+        assert get_me(live_server, auth=("cashier", "mistyped")).status_code == 401
+    assert get_me(live_server, auth=("admin", PASSWORDS["admin"])).status_code == 200
+    login_throttle_clear()

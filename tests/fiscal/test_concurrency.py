@@ -54,3 +54,21 @@ def test_registrations_run_at_once_on_many_threads_never_repeat_or_skip_a_number
     numbers = sorted(r.receipt_num for r in FiscalReceipt.select())
     assert numbers == list(range(1, 11))
     assert CashRegister.get_by_id(device.id).last_receipt_num == 10
+
+
+def test_a_group_deleted_while_receipts_arrive_loses_none_of_those_it_accepted(api, cashier, group):
+    """The delete and ten receipts at once: either the delete wins (every receipt is refused: nothing
+    accepted is deleted) or a receipt does (the delete is 409 and every accepted receipt is kept)."""
+    url = f"/api/v1/service-groups/{group['id']}"
+    with ThreadPoolExecutor(11) as pool:
+        posts = [pool.submit(cashier.post, receipts_url(group), json=receipt_body(order_id=i)) for i in range(10)]
+        deleted = pool.submit(api.delete, url)
+        answers = [post.result() for post in posts]
+    accepted = [a for a in answers if a.status_code == 200]
+    assert {a.status_code for a in answers} <= {200, 404}, [a.text for a in answers]
+    if deleted.result().status_code == 200:
+        assert not accepted and api.get(url).status_code == 404
+    else:
+        assert deleted.result().status_code == 409 and accepted
+        assert stored_receipts() == len(accepted)
+        assert {wait_done(cashier, a.json()["location"])["state"] for a in accepted} == {"success"}
