@@ -57,6 +57,7 @@ else:
 
 import psycopg2  # noqa: E402
 import requests  # noqa: E402
+from peewee import OperationalError  # noqa: E402
 
 from server.accounts import service as accounts  # noqa: E402
 from server.accounts.models import ROLES, User  # noqa: E402
@@ -123,7 +124,22 @@ def truncate_all() -> None:
                 model.delete().execute()
     else:
         tables = ", ".join(f'"{m._meta.table_name}"' for m in models)
-        database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        _truncate(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def _truncate(statement: str, attempts: int = 5) -> None:
+    """The session's server keeps working between tests (the analytics relay and consumer write in
+    transactions of their own), so TRUNCATE can be chosen as a deadlock's victim: it is then run again
+    (the server's loops retry their side themselves)."""
+    for attempt in range(attempts):
+        try:
+            with database.atomic():
+                database.execute_sql(statement)
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 @pytest.fixture(autouse=True)
