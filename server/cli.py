@@ -87,7 +87,7 @@ def first_start_setup() -> None:
 
 
 def command_run(args) -> None:
-    from server.app import Server
+    from server.app import Server, settle_garbage_collector
     from server.worker import EmbeddedWorker
 
     problem = settings.wkhtmltopdf_problem() or settings.time_zone_problem()
@@ -101,6 +101,7 @@ def command_run(args) -> None:
 
     async def main():
         await server.start()
+        settle_garbage_collector()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -46,8 +46,7 @@ class Events:
 
     def publish_many(self, topics: list[str]) -> None:
         """`publish` each topic, with one round trip to Redis for them all."""
-        for topic in topics:
-            self.deliver(topic)
+        self.deliver_many(topics)
         if settings.redis_url and topics:
             try:
                 pipeline = self._client().pipeline(transaction=False)
@@ -58,16 +57,21 @@ class Events:
                 log.exception("could not publish %d topics to Redis; only this process heard them", len(topics))
 
     def deliver(self, topic: str) -> None:
+        self.deliver_many([topic])
+
+    def deliver_many(self, topics: list[str]) -> None:
+        """Wake this process's waiters of each topic, with one call into the event loop for them all."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake, topic)
+            loop.call_soon_threadsafe(self._wake, topics)
 
-    def _wake(self, topic: str) -> None:
-        for listener in self._listeners:
-            listener(topic)
-        for future in self._waiters.pop(topic, ()):
-            if not future.done():
-                future.set_result(topic)
+    def _wake(self, topics: list[str]) -> None:
+        for topic in topics:
+            for listener in self._listeners:
+                listener(topic)
+            for future in self._waiters.pop(topic, ()):
+                if not future.done():
+                    future.set_result(topic)
 
     # Server side: called on the event loop.
 
@@ -98,8 +102,12 @@ class Events:
                 pubsub.subscribe(channel())
                 while not self._stopping.is_set():
                     message = pubsub.get_message(timeout=1.0)
-                    if message:
-                        self.deliver(message["data"].decode())
+                    topics = []
+                    while message:  # those already arrived go to the event loop together
+                        topics.append(message["data"].decode())
+                        message = pubsub.get_message(timeout=0)
+                    if topics:
+                        self.deliver_many(topics)
                 pubsub.close()
             except redis.RedisError:
                 log.exception("lost the Redis events channel; reconnecting")
