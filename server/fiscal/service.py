@@ -10,7 +10,7 @@ import marshmallow
 import peewee
 
 from server.accounts.models import User
-from server.db import UTCDateTimeField, database, is_sqlite, json_default, locked
+from server.db import UTCDateTimeField, database, insert_rows, is_sqlite, json_default, locked
 from server.events import events
 from server.fiscal import messages
 from server.fiscal.callbacks import queue_callbacks
@@ -397,15 +397,14 @@ def new_receipt(device: CashRegister, driver: Driver, shift: Shift | None, user_
 
 
 def store_receipts(receipts: list[FiscalReceipt]) -> None:
-    """INSERT the receipts (one statement on PostgreSQL) and set their ids."""
-    if len(receipts) == 1 or is_sqlite():
-        for receipt in receipts:
-            receipt.save(force_insert=True)
-        return
-    rows = [{field: receipt.__data__[field] for field in receipt.__data__} for receipt in receipts]
-    ids = FiscalReceipt.insert_many(rows).returning(FiscalReceipt.id).tuples().execute()
-    for receipt, (new_id,) in zip(receipts, ids):
-        receipt.id = new_id
+    """INSERT the receipts (one statement on PostgreSQL; SQLite does not promise RETURNING's order)
+    and set their ids. The SQL is not built by peewee: that was ~7% of the server's CPU under
+    bench/fiscal.py."""
+    batches = [receipts] if not is_sqlite() else [[receipt] for receipt in receipts]
+    for batch in batches:
+        ids = insert_rows(FiscalReceipt, [receipt.__data__ for receipt in batch], FiscalReceipt.id)
+        for receipt, new_id in zip(batch, ids):
+            receipt.id = new_id
 
 
 def queue_registration(receipt_ids: int | list[int]) -> None:
