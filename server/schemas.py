@@ -2,6 +2,7 @@
 import datetime as dt
 import decimal
 import numbers
+import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow import validate as _validate
@@ -12,6 +13,7 @@ INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 PAGE_MAX = 500
 NO_NUL = r"^[^\x00]*$"  # a Text's documented pattern when it has none of its own
+DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class FullMatch(validate.Regexp):
@@ -35,6 +37,26 @@ class AwareDateTime(fields.AwareDateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             return moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise ValidationError(messages.DATE_OUT_OF_RANGE) from None
+
+
+class PeriodEnd(AwareDateTime):
+    """The end of a period: a moment, or a date alone (`2024-01-31`), which takes in the whole of that
+    day (UTC), as people mean `to=2024-01-31`. Where the end is compared with `<`, the date gives the
+    next day's midnight; where with `<=` (`inclusive`), that day's last microsecond."""
+
+    def __init__(self, inclusive: bool = False, **kwargs):
+        self.inclusive = inclusive
+        super().__init__(**kwargs)
+        self.metadata.setdefault("description", "A moment, or a date alone: up to the end of that day")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not (isinstance(value, str) and DATE_ALONE.fullmatch(value.strip())):
+            return moment
+        try:
+            return moment + dt.timedelta(days=1) - (dt.timedelta(microseconds=1) if self.inclusive else dt.timedelta())
         except OverflowError:
             raise ValidationError(messages.DATE_OUT_OF_RANGE) from None
 

@@ -4,7 +4,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from server.analytics import messages
 from server.analytics.models import EVENT_STATUSES
-from server.schemas import AwareDateTime, ListQuery, Money, Text, ordering, page_schema
+from server.schemas import AwareDateTime, ListQuery, Money, PeriodEnd, Text, ordering, page_schema
 
 KOPECK = decimal.Decimal("0.01")
 
@@ -155,7 +155,8 @@ class PlaceListQuery(ListQuery):
 class PeriodQuery(Schema):
     from_ = AwareDateTime(data_key="from", metadata={
         "description": "Start of the period (included); default: everything"})
-    to = AwareDateTime(metadata={"description": "End of the period (excluded); default: everything"})
+    to = PeriodEnd(metadata={"description": "End of the period (excluded; a date alone: the end of that day); "
+                                           "default: everything"})
     place_id = Text(**ID)
 
     @validates_schema

@@ -10,7 +10,7 @@ from server.fiscal.models import (
     CORRECTION_TYPES, DEVICE_STATES, PAYMENT_TYPES, RECEIPT_STATES, RECEIPT_TYPES, TAX_SYSTEMS,
 )
 from server.schemas import (
-    INT64_MAX, AwareDateTime, FullMatch, Int, ListQuery, Money, Quantity, StrictBool, Text, edit_schema,
+    INT64_MAX, AwareDateTime, FullMatch, Int, ListQuery, Money, PeriodEnd, Quantity, StrictBool, Text, edit_schema,
     ordering, page_schema,
 )
 
@@ -205,7 +205,7 @@ class ReceiptListQuery(ListQuery):
     receiptType = one_of(RECEIPT_TYPES)
     order_id = Int(maximum=INT64_MAX)
     from_ = AwareDateTime(data_key="from", metadata={"description": "Accepted at or after"})
-    to = AwareDateTime(metadata={"description": "Accepted before"})
+    to = PeriodEnd(metadata={"description": "Accepted before (a date alone: up to the end of that day)"})
     sort = ordering("id", "created_at", "receipt_num", "state", default="id")
 
 

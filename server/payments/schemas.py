@@ -5,7 +5,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, valid
 
 from server.payments import messages
 from server.payments.models import OUTCOMES, PAYMENT_STATUSES
-from server.schemas import AwareDateTime, Int, ListQuery, StrictBool, Text, edit_schema, ordering, page_schema
+from server.schemas import AwareDateTime, Int, ListQuery, PeriodEnd, StrictBool, Text, edit_schema, ordering, page_schema
 
 CENT = decimal.Decimal("0.01")
 # a trillion roubles: NUMERIC(18, 2) holds 16 digits before the point
@@ -180,9 +180,9 @@ class PaymentListQuery(ListQuery):
     status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
     operation_id = fields.UUID()
     received_from = AwareDateTime()
-    received_to = AwareDateTime()
+    received_to = PeriodEnd(inclusive=True)
     document_from = AwareDateTime()
-    document_to = AwareDateTime()
+    document_to = PeriodEnd(inclusive=True)
     sort = ordering("id", "amount", "payer_inn", "status", "document_date", "received_at", "credited_at")
 
 
@@ -234,7 +234,7 @@ class DeliveryListQuery(ListQuery):
     operation_id = Text(max_length=64)
     payer_inn = Text(max_length=32)
     received_from = AwareDateTime()
-    received_to = AwareDateTime()
+    received_to = PeriodEnd(inclusive=True)
     sort = ordering("id", "received_at", "outcome", "status_code")
 
 

@@ -6,7 +6,8 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from server.printing import messages
 from server.printing.models import CHECK_TYPES, STATUSES
 from server.schemas import (
-    INT64_MAX, AwareDateTime, FullMatch, Int, ListQuery, Money, StrictBool, Text, edit_schema, ordering, page_schema,
+    INT64_MAX, AwareDateTime, FullMatch, Int, ListQuery, Money, PeriodEnd, StrictBool, Text, edit_schema, ordering,
+    page_schema,
 )
 
 
@@ -137,7 +138,7 @@ class CheckListQuery(ListQuery):
     order_id = Int(maximum=INT64_MAX)
     point_id = Int()
     created_from = AwareDateTime()
-    created_to = AwareDateTime()
+    created_to = PeriodEnd(inclusive=True)
     failed = fields.Boolean(metadata={
         "description": "true: checks whose render failed (still new, with an error); false: the others"})
     sort = ordering("id", "order_id", "type", "status", "created_at", "rendered_at", "printed_at")

@@ -122,6 +122,14 @@ def test_reading_needs_analyst_or_admin(as_role, anonymous):
         assert as_role(role).get("/api/analytics/").status_code == 200
 
 
+def test_dates_alone_take_in_the_whole_of_each_day(stored_receipts, analyst):
+    """from=2024-03-02&to=2024-03-02 is that day, as people mean it (START is 2024-03-01, midnight UTC)."""
+    answer = analyst.get("/api/analytics/", params={"from": "2024-03-02", "to": "2024-03-02"})
+    expected = direct(START + dt.timedelta(days=1), START + dt.timedelta(days=2))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["places"] == expected["places"] and expected["overall_purchases"] > 0
+
+
 def test_a_reversed_period_is_400(analyst):
     answer = analyst.get("/api/analytics/", params={"from": "2024-03-02T00:00:00", "to": "2024-03-01T00:00:00"})
     assert answer.status_code == 400 and "to" in answer.json()["details"]

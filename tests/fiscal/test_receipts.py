@@ -150,6 +150,10 @@ def test_the_list_filters_by_state_type_and_date(cashier, group):
     assert cashier.get(receipts_url(group), params={"state": "error"}).json()["total"] == 0
     assert cashier.get(receipts_url(group), params={"from": "2999-01-01T00:00:00Z"}).json()["total"] == 0
     assert cashier.get(receipts_url(group), params={"to": "2999-01-01T00:00:00Z"}).json()["total"] == 2
+    today = dt.datetime.now(dt.timezone.utc).date()  # a date alone is the whole of that day (UTC)
+    assert cashier.get(receipts_url(group), params={"from": str(today), "to": str(today)}).json()["total"] == 2
+    yesterday = today - dt.timedelta(days=1)
+    assert cashier.get(receipts_url(group), params={"to": str(yesterday)}).json()["total"] == 0
 
 
 def test_a_correction_receipt_keeps_its_correction_data(cashier, group):

@@ -47,6 +47,9 @@ def test_payments_are_filtered_by_inn_status_and_dates(api, bank, organization):
     later = api.get("/api/v1/payments", params={"document_from": "2025-01-01T00:00:00Z"}).json()["items"]
     assert [p["amount"] for p in later] == [3] and later[0]["document_date"].startswith("2025-01-15T07:00:00")
     assert api.get("/api/v1/payments", params={"received_to": "2000-01-01T00:00:00Z"}).json()["total"] == 0
+    on_the_day = api.get("/api/v1/payments", params={"document_from": "2025-01-15", "document_to": "2025-01-15"})
+    assert [p["amount"] for p in on_the_day.json()["items"]] == [3]  # a date alone: the whole day, both ends
+    assert api.get("/api/v1/payments", params={"document_from": "2025-01-16"}).json()["total"] == 0
     assert api.get("/api/v1/payments", params={"status": "lost"}).status_code == 400
     one = api.get(f"/api/v1/payments/{every['items'][0]['id']}").json()
     assert one["organization_name"] == "ПАО Сбербанк" and one["payload"]

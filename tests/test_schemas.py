@@ -1,0 +1,31 @@
+"""Schema pieces every module shares."""
+import datetime as dt
+
+import pytest
+from marshmallow import Schema, ValidationError
+
+from server import messages
+from server.schemas import PeriodEnd
+
+UTC = dt.timezone.utc
+
+
+class Period(Schema):
+    before = PeriodEnd()
+    through = PeriodEnd(inclusive=True)
+
+
+@pytest.mark.parametrize("value, before, through", [
+    ("2024-01-31", dt.datetime(2024, 2, 1, tzinfo=UTC), dt.datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+    ("2024-12-31", dt.datetime(2025, 1, 1, tzinfo=UTC), dt.datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+    ("2024-01-31T10:00:00Z", dt.datetime(2024, 1, 31, 10, tzinfo=UTC), dt.datetime(2024, 1, 31, 10, tzinfo=UTC)),
+    ("2024-01-31T00:00:00+03:00", dt.datetime(2024, 1, 30, 21, tzinfo=UTC), dt.datetime(2024, 1, 30, 21, tzinfo=UTC)),
+])
+def test_a_date_alone_ends_with_its_day_and_a_moment_is_itself(value, before, through):
+    assert Period().load({"before": value, "through": value}) == {"before": before, "through": through}
+
+
+def test_the_last_day_of_the_calendar_is_refused_as_out_of_range_not_a_500():
+    with pytest.raises(ValidationError) as refused:
+        Period().load({"before": "9999-12-31"})
+    assert refused.value.messages == {"before": [messages.DATE_OUT_OF_RANGE]}
