@@ -27,6 +27,7 @@ TOO_MANY_LOGINS = "Слишком много неудачных попыток �
 FOREIGN_ORIGIN = "Запрос с другого сайта отклонён"
 DATE_OUT_OF_RANGE = "Дата вне допустимого диапазона."
 NUL_IN_FIELD = "Строка не может содержать символ NUL."
+TOO_MANY_PLACES = "Не больше {places} знаков после запятой."
 
 
 # The language of an error. Russian is the default; a client that prefers English
@@ -124,6 +125,7 @@ add_translations([
     ("A request from another site was refused", FOREIGN_ORIGIN),
     ("Date out of range.", DATE_OUT_OF_RANGE),
     ("A string may not contain a NUL character.", NUL_IN_FIELD),
+    ("At most {places} decimal places.", "Не больше {places} знаков после запятой."),
     ("at most {limit} bytes", "не больше {limit} байт"),
     ("at most {limit} levels of nesting", "не больше {limit} уровней вложенности"),
     ("NUL in a string", "символ NUL в строке"),

@@ -134,11 +134,24 @@ class Money(fields.Decimal):
 
 class Quantity(fields.Decimal):
     """A positive quantity with up to `places` decimals, kept as written: "2", "0.5" (not "2.000");
-    never infinite or NaN."""
+    never infinite or NaN. More decimals are refused, not rounded: the line's total would no longer
+    be what the sender computed."""
 
     def __init__(self, *, places: int = 3, maximum: int = 100000, **kwargs):
+        self.most_places = places
         super().__init__(places=places, as_string=True,
                          validate=validate.Range(min=0, max=maximum, min_inclusive=False), **kwargs)
+
+    def _validated(self, value):
+        if value is None:
+            return None
+        try:
+            sent = decimal.Decimal(str(value))
+        except (decimal.InvalidOperation, ValueError, TypeError):
+            raise self.make_error("invalid") from None
+        if sent.is_finite() and sent and -sent.normalize().as_tuple().exponent > self.most_places:
+            raise ValidationError(messages.TOO_MANY_PLACES.format(places=self.most_places))
+        return super()._validated(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         number = super()._deserialize(value, attr, data, **kwargs)

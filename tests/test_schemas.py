@@ -5,7 +5,7 @@ import pytest
 from marshmallow import Schema, ValidationError
 
 from server import messages
-from server.schemas import PeriodEnd
+from server.schemas import PeriodEnd, Quantity
 
 UTC = dt.timezone.utc
 
@@ -29,3 +29,19 @@ def test_the_last_day_of_the_calendar_is_refused_as_out_of_range_not_a_500():
     with pytest.raises(ValidationError) as refused:
         Period().load({"before": "9999-12-31"})
     assert refused.value.messages == {"before": [messages.DATE_OUT_OF_RANGE]}
+
+
+class Line(Schema):
+    quantity = Quantity()
+
+
+@pytest.mark.parametrize("sent, kept", [("2", "2"), ("0.5", "0.5"), ("1.250", "1.25"), ("1.0000", "1"), (1.5, "1.5")])
+def test_a_quantity_keeps_its_form(sent, kept):
+    assert str(Line().load({"quantity": sent})["quantity"]) == kept
+
+
+@pytest.mark.parametrize("sent", ["1.0005", "0.0004", "1e-4"])
+def test_a_quantity_with_more_decimals_than_allowed_is_refused_not_rounded(sent):
+    with pytest.raises(ValidationError) as refused:
+        Line().load({"quantity": sent})
+    assert refused.value.messages == {"quantity": [messages.TOO_MANY_PLACES.format(places=3)]}

@@ -37,6 +37,8 @@ CASES = [
     ("quantity 0", {"products": [product(quantity=0)]}, "products.0.quantity"),
     ("quantity negative", {"products": [product(quantity=-1)]}, "products.0.quantity"),
     ("quantity NaN", {"products": [product(quantity="NaN")]}, "products.0.quantity"),
+    ("quantity beyond grams", {"products": [product(quantity="1.0005")]}, "products.0.quantity"),
+    ("quantity that rounds to 0", {"products": [product(quantity="0.0004")]}, "products.0.quantity"),
     ("product field missing", {"products": [{"name": "x"}]}, "products.0.price"),
     ("total too big", {"products": [product(price="9999999999.99", quantity=100000)]}, "products"),
     ("no payments", {"payments": []}, "payments"),
