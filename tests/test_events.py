@@ -2,7 +2,6 @@
 and the server process's garbage collector settings."""
 import asyncio
 import gc
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -10,15 +9,14 @@ import redis
 from server.app import YOUNG_GENERATION_THRESHOLD, settle_garbage_collector
 from server.events import Events, channel
 from server.settings import settings
+from tests.conftest import run_in_new_loop
 
 TOPICS = [f"test-burst:{n}" for n in range(200)]
 
 
 def woken_by(publish) -> set[str]:
-    """The topics whose waiters a fresh Events saw woken after `publish(events)`, on a loop of its own
-    thread (an earlier test may have left one running in this thread)."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, _woken_by(publish)).result(timeout=30)
+    """The topics whose waiters a fresh Events saw woken after `publish(events)`."""
+    return run_in_new_loop(_woken_by(publish))
 
 
 async def _woken_by(publish) -> set[str]:

@@ -16,6 +16,7 @@ PAYMENTS_DO_NOT_MATCH = "Сумма оплат должна равняться �
 CORRECTION_REQUIRED = "Обязательно для чека коррекции"
 BAD_DATE = "Дата в формате дд.мм.гггг"
 UNKNOWN_USERS = "Нет таких пользователей: {ids}"
+NOT_CASHIERS = "Не кассиры (в список доступа вносятся кассиры): {ids}"
 DRIVER_FAILED = "Ошибка кассы: {error}"
 NOT_REGISTERED = "Чек ещё не зарегистрирован: QR-кода нет"
 GROUP_HAS_RECEIPTS = "У группы есть фискальные чеки: её нельзя удалить, только остановить кассу"
@@ -38,6 +39,7 @@ add_translations([
     ("Required for a correction receipt", CORRECTION_REQUIRED),
     ("A date as dd.mm.yyyy", BAD_DATE),
     ("No such users: {ids}", UNKNOWN_USERS),
+    ("Not cashiers (the access list takes cashiers): {ids}", NOT_CASHIERS),
     ("Cash register error: {error}", DRIVER_FAILED),
     ("The receipt is not registered yet: it has no QR code", NOT_REGISTERED),
     ("The group has fiscal receipts: it cannot be deleted, only its cash register stopped", GROUP_HAS_RECEIPTS),

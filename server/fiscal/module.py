@@ -14,8 +14,8 @@ module = Module(
         "fiscal:groups:read": "See service groups, their devices, access lists and cash register models",
         "fiscal:groups:write": "Create, change and delete service groups, their access lists; start and stop devices",
     },
-    # The access list is the gate: any user an admin put on a group's list may use its services.
-    grants={role: GROUP_USERS for role in ("cashier", "analyst", "accountant", "erp", "pos")},
+    # accounts.md: cashiers register receipts and work shifts, in the groups whose access list names them.
+    grants={"cashier": GROUP_USERS},
     background=handlers.background,
     tasks="server.fiscal.tasks",
     reset=handlers.access_cache.invalidate,

@@ -74,6 +74,7 @@ class Invalid(Exception):
         self.details = details
 
 
+ACCESS_LIST_ROLES = ("cashier", "admin")  # accounts.md: cashiers work in the groups whose list names them
 ACCESS_TOPIC = "fiscal-access"  # `fiscal-access:<group id>`: the group's access list changed
 
 
@@ -221,11 +222,15 @@ def set_access(group_id: int, user_ids: list[int]) -> dict:
     wanted = sorted(set(user_ids))
     with database.atomic():
         locked_device(group_id)  # one replacement at a time per group
-        found = {u.id for u in User.select(User.id).where(User.id.in_(wanted))} if wanted else set()
-        missing = [i for i in wanted if i not in found]
+        roles = dict(User.select(User.id, User.role).where(User.id.in_(wanted)).tuples()) if wanted else {}
+        missing = [i for i in wanted if i not in roles]
         if missing:
             raise Invalid(messages.UNKNOWN_USERS.format(ids=missing),
                           {"user_ids": [messages.UNKNOWN_USERS.format(ids=missing)]})
+        others = [i for i in wanted if roles[i] not in ACCESS_LIST_ROLES]
+        if others:  # their role gives them nothing here: refused rather than listed for nothing
+            raise Invalid(messages.NOT_CASHIERS.format(ids=others),
+                          {"user_ids": [messages.NOT_CASHIERS.format(ids=others)]})
         GroupAccess.delete().where(GroupAccess.group == group_id).execute()
         if wanted:
             GroupAccess.insert_many([{"group": group_id, "user": i} for i in wanted]).execute()

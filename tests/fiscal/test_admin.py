@@ -3,8 +3,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from server.accounts import service as accounts
 from server.accounts.models import User
 from server.fiscal import messages
+from tests.conftest import ApiSession
 from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts, wait_done
 
 
@@ -53,11 +55,14 @@ def test_start_stop_rename_and_delete(api, group):
 
 def test_the_access_list_is_read_and_replaced(api, group):
     url = f"/api/v1/service-groups/{group['id']}/access"
-    ids = [u.id for u in User.select().where(User.username.in_(["cashier", "pos"])).order_by(User.id)]
+    ids = [u.id for u in User.select().where(User.username.in_(["admin", "cashier"])).order_by(User.id)]
     replaced = api.put(url, json={"user_ids": ids})
     assert replaced.status_code == 200 and replaced.json()["user_ids"] == ids
-    assert [u["username"] for u in api.get(url).json()["users"]] == ["cashier", "pos"]
+    assert [u["username"] for u in api.get(url).json()["users"]] == ["admin", "cashier"]
     assert api.put(url, json={"user_ids": [999999]}).status_code == 400
+    pos = User.get(User.username == "pos").id
+    refused = api.put(url, json={"user_ids": [*ids, pos]})  # accounts.md: the list is for cashiers
+    assert refused.status_code == 400 and str(pos) in refused.json()["details"]["user_ids"][0]
     assert api.get(url).json()["user_ids"] == ids
     assert api.put(url, json={"user_ids": []}).json()["user_ids"] == []
 
@@ -68,14 +73,21 @@ GROUP_ENDPOINTS = [
 ]
 
 
+@pytest.fixture
+def cashier_off_the_list(live_server):
+    User.create(username="cashier-2", password=accounts.hash_password("cashier-2-password"), role="cashier")
+    with ApiSession(live_server.url, ("cashier-2", "cashier-2-password")) as session:
+        yield session
+
+
 @pytest.mark.parametrize("method, path", GROUP_ENDPOINTS)
 def test_a_user_off_the_access_list_gets_403_on_every_endpoint_and_a_missing_group_is_404(
-        as_role, cashier, group, method, path):
+        as_role, cashier, cashier_off_the_list, group, method, path):
     cashier.post(receipts_url(group), json=receipt_body())
     before = stored_receipts()
-    outsider = as_role("pos")
-    answer = getattr(outsider, method)(f"/service_groups/{group['id']}{path}", json=receipt_body())
-    assert answer.status_code == 403 and answer.json()["error"]
+    for outsider in (cashier_off_the_list, as_role("analyst")):  # off the list; a role with no fiscal work
+        answer = getattr(outsider, method)(f"/service_groups/{group['id']}{path}", json=receipt_body())
+        assert answer.status_code == 403 and answer.json()["error"]
     missing = getattr(cashier, method)(f"/service_groups/999999{path}", json=receipt_body())
     assert missing.status_code == 404
     assert stored_receipts() == before

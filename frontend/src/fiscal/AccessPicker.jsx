@@ -27,10 +27,12 @@ export const AccessPicker = ({ group, open, onClose }) => {
 
   useEffect(() => {
     if (!open) return;
-    Promise.all([fiscalApi.users(), fiscalApi.access(group.id)])
-      .then(([all, access]) => {
-        setUsers((all.items || []).filter((u) => u.role !== 'admin'));
-        setAllowed(access.user_ids);
+    // The list is for cashiers (admins work everywhere; other roles have no fiscal work).
+    Promise.all([fiscalApi.cashiers(), fiscalApi.access(group.id)])
+      .then(([found, access]) => {
+        const cashiers = found.items || [];
+        setUsers(cashiers);
+        setAllowed(access.user_ids.filter((id) => cashiers.some((u) => u.id === id)));
         setSelected([]);
       })
       .catch((error) => notify(error.message, { type: 'error' }));

@@ -33,5 +33,5 @@ export const fiscalApi = {
   access: async (groupId) => (await request(`${API_URL}/service-groups/${groupId}/access`)).json,
   setAccess: async (groupId, userIds) =>
     (await request(`${API_URL}/service-groups/${groupId}/access`, { method: 'PUT', body: { user_ids: userIds } })).json,
-  users: async () => (await request(`${API_URL}/users?limit=500`)).json,
+  cashiers: async () => (await request(`${API_URL}/users?role=cashier&limit=500`)).json,
 };
