@@ -81,9 +81,16 @@ def meter_line(meter: Meter, month: dt.date, price: Decimal) -> dict:
 
 def average_consumption(meter: Meter, month: dt.date) -> Decimal | None:
     """The average monthly consumption over up to the last six months before `month`, from the meter's
-    readings (and its initial reading, from the month it was installed); None without two points. When
-    the six months hold only the latest point, the average runs from the point before them."""
-    points = {first_of_month(meter.installed_at): meter.initial_reading} if meter.installed_at else {}
+    readings and its initial reading; None without two points. When the six months hold only the latest
+    point, the average runs from the point before them.
+
+    A month's reading closes that month, so the initial reading stands where the month before the
+    installation closed: the installation month's bill is its reading less the initial one (meter_line),
+    and the average counts that month too (keyed on the installation month itself, the month's reading
+    overwrote it and that month's consumption was lost)."""
+    points = {}
+    if meter.installed_at:
+        points[add_months(first_of_month(meter.installed_at), -1)] = meter.initial_reading
     if meter.previous is not None:
         points[meter.previous[0]] = meter.previous[1]
     points.update((m, v) for m, v in meter.readings.items() if m < month)

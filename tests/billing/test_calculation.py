@@ -124,8 +124,27 @@ def test_an_estimate_reaches_back_to_the_point_before_six_months_when_they_hold_
     apartment = apartment_with()
     meter(apartment, "C1", "cold", installed=dt.date(2026, 1, 20), initial="2", readings={9: "18"})
     line = bill_for(apartment).lines[0]
-    # Jan (initial 2) .. Sep (18): 16 m³ over 8 months = 2 m³ a month; 2 × 45.55
-    assert (line["flag"], line["consumption"], line["amount"]) == ("estimated", "2.000", "91.10")
+    # the initial 2 .. Sep (18): 16 m³ over Jan..Sep, 9 months = 1.778 m³ a month; 1.778 × 45.55 = 80.9879
+    assert (line["flag"], line["consumption"], line["amount"]) == ("estimated", "1.778", "80.99")
+
+
+def test_an_estimate_counts_the_installation_month_from_the_initial_reading():
+    general_tariffs()
+    apartment = apartment_with()
+    meter(apartment, "C1", "cold", installed=dt.date(2026, 1, 1), initial="0", readings={1: "10", 2: "15.5"})
+    january = bill_for(apartment, month(1)).lines[0]
+    assert (january["previous"], january["consumption"]) == ("0.000", "10.000")
+    march = bill_for(apartment, month(3)).lines[0]
+    # Jan 10 and Feb 5.5 m³, as their bills said: 7.75 a month; 7.75 × 45.55 = 353.0125
+    assert (march["flag"], march["consumption"], march["amount"]) == ("estimated", "7.750", "353.01")
+
+
+def test_one_billed_month_is_history_enough_for_an_estimate():
+    general_tariffs()
+    apartment = apartment_with()
+    meter(apartment, "C1", "cold", installed=dt.date(2026, 1, 1), initial="0", readings={1: "5"})
+    line = bill_for(apartment, month(2)).lines[0]
+    assert (line["flag"], line["consumption"], line["amount"]) == ("estimated", "5.000", "227.75")
 
 
 def test_a_meter_without_an_installation_date_counts_from_its_initial_reading():
