@@ -136,8 +136,8 @@ def api(access, *, body=None, query=None, responses=None, refuses=None, summary=
     refusals it turns into errors (`refuses={409: ApiKeyTaken}`: that status, the exception's text).
 
     The wrapper authenticates and authorizes first (with the path's arguments, for a record-level
-    check), then validates; the method finds the results in `self.current_user`, `self.body` and
-    `self.query`.
+    check), then validates; the method finds the results in `self.current_user`, `self.body` (and the
+    body's JSON as received in `self.received`) and `self.query`.
     """
     refuses = {status: as_tuple(refusals) for status, refusals in (refuses or {}).items()}
     endpoint = Endpoint(access, body, query, responses or {}, refuses, summary, description, tuple(tags),
@@ -153,7 +153,8 @@ def api(access, *, body=None, query=None, responses=None, refuses=None, summary=
             if endpoint.query is not None:
                 self.query = validate(endpoint.query, self.query_arguments())
             if endpoint.body is not None:
-                self.body = validate(endpoint.body, self.json_body(), endpoint.invalid_body_message)
+                self.received = self.json_body()  # the JSON as it came, for what must be kept so
+                self.body = validate(endpoint.body, self.received, endpoint.invalid_body_message)
             try:
                 return await method(self, *args, **kwargs)
             except refusals as refusal:

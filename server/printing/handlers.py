@@ -66,7 +66,7 @@ class CreateChecksHandler(BaseHandler):
          refuses={400: service.PrintingError}, tags=["printing"], summary="Create the checks of a new order",
          responses={200: OkSchema})
     async def post(self):
-        await intake.submit(self.body)
+        await intake.submit((self.body, self.received))
         self.write_json({"ok": messages.CHECKS_CREATED})
 
 

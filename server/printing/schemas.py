@@ -35,8 +35,8 @@ class ClientSchema(Schema):
 
 
 class OrderSchema(Schema):
-    """The order the ERP sends. Fields beyond these are kept with the order as they came; what it
-    loads is stored as it is (its decimals become JSON text as written)."""
+    """The order the ERP sends. The checks keep the order's JSON as received (fields beyond these
+    included); what this loads decides (ids, point) and is checked."""
 
     class Meta:
         unknown = INCLUDE

@@ -74,17 +74,18 @@ def pdf_path(relative: str) -> Path:
     return settings.media_root / relative
 
 
-def create_checks(orders: list[dict]) -> list[int | PrintingError]:
-    """For each order, one `new` check per active printer of its point, all stored in two statements;
-    then a task that renders them. Answers, order by order, how many checks it got or why none.
+def create_checks(orders: list[tuple[dict, object]]) -> list[int | PrintingError]:
+    """For each order (validated, and its JSON as received, which the checks keep), one `new` check per
+    active printer of its point, all stored in two statements; then a task that renders them. Answers,
+    order by order, how many checks it got or why none.
 
     An order id is taken once, whatever the point: the orders table's primary key decides, so a
     duplicate, or a racing request here or in another process, gets nothing.
     """
-    printers_at = active_printers_by_point({order["point_id"] for order in orders})
+    printers_at = active_printers_by_point({order["point_id"] for order, _ in orders})
     results: list[int | PrintingError] = []
     wanted, now = {}, utcnow()
-    for order in orders:
+    for order, received in orders:
         printers = printers_at.get(order["point_id"], [])
         if not printers:
             results.append(NoPrinters())
@@ -92,20 +93,20 @@ def create_checks(orders: list[dict]) -> list[int | PrintingError]:
             results.append(DuplicateOrder())
         else:
             results.append(len(printers))
-            wanted[order["id"]] = order
+            wanted[order["id"]] = (order["point_id"], received)
     if not wanted:
         return results
 
     with database.atomic():
-        order_rows = [{"id": order_id, "point_id": order["point_id"], "created_at": now}
-                      for order_id, order in sorted(wanted.items())]  # one lock order for every writer
+        order_rows = [{"id": order_id, "point_id": point_id, "created_at": now}
+                      for order_id, (point_id, _) in sorted(wanted.items())]  # one lock order for every writer
         taken = set(insert_skipping_conflicts(Order, order_rows, Order.id))
-        rows = [{"printer": p.id, "type": p.check_type, "order": wanted[order_id], "order_id": order_id,
+        rows = [{"printer": p.id, "type": p.check_type, "order": wanted[order_id][1], "order_id": order_id,
                  "status": "new", "created_at": now}
-                for order_id in sorted(taken) for p in printers_at[wanted[order_id]["point_id"]]]
+                for order_id in sorted(taken) for p in printers_at[wanted[order_id][0]]]
         if rows:
             insert_skipping_conflicts(Check, rows, Check.order_id)
-    for i, order in enumerate(orders):
+    for i, (order, _) in enumerate(orders):
         if isinstance(results[i], int) and order["id"] not in taken:
             results[i] = DuplicateOrder()
     if taken:

@@ -35,6 +35,19 @@ def test_order_creates_one_new_check_per_printer_of_its_point(erp, printers):
     assert checks[0].order["client"]["name"] == "Иван Петров"
 
 
+def test_a_check_keeps_the_order_json_as_received_and_renders_it(erp, api, printers):
+    sent = {"id": 1010, "point_id": "1", "items": [{"name": "Суп", "quantity": 1, "unit_price": 100},
+                                                    {"name": "Хлеб", "quantity": 0.5, "unit_price": "30.5"}],
+            "price": 115.25, "note": "без лука"}  # no address, no client, a field of the ERP's own
+    assert erp.post("/create_checks/", json=sent).json() == CREATED
+    rendered(1010, 2)
+    listed = api.get("/api/v1/checks", params={"order_id": 1010}).json()["items"]
+    assert [check["order"] for check in listed] == [sent, sent]
+    client = Check.get(Check.order_id == 1010, Check.type == "client")
+    text = pdf_text(settings.media_root / client.pdf_file)
+    assert "Суп" in text and "115.25" in text
+
+
 def test_checks_are_rendered_in_the_background_into_media_pdf(erp, printers):
     erp.post("/create_checks/", json=order_body(1002, point_id=1)).raise_for_status()
     rendered(1002, 2)

@@ -11,8 +11,8 @@ def test_an_order_id_taken_by_a_racing_request_is_a_duplicate_and_gets_no_checks
     Order.create(id=7001, point_id=2)
     queued = []
     monkeypatch.setattr(service, "enqueue", lambda name, order_ids: queued.append(order_ids))
-    again, fresh, twice = service.create_checks(
-        [order_body(7001, point_id=1), order_body(7002, point_id=1), order_body(7002, point_id=3)])
+    orders = [order_body(7001, point_id=1), order_body(7002, point_id=1), order_body(7002, point_id=3)]
+    again, fresh, twice = service.create_checks([(order, order) for order in orders])
     assert isinstance(again, service.DuplicateOrder) and fresh == 2
     assert isinstance(twice, service.DuplicateOrder)
     assert queued == [[7002]]
