@@ -41,6 +41,10 @@ class AwareDateTime(fields.AwareDateTime):
             raise ValidationError(messages.DATE_OUT_OF_RANGE) from None
 
 
+def is_date_alone(value) -> bool:
+    return isinstance(value, str) and DATE_ALONE.fullmatch(value.strip()) is not None
+
+
 class PeriodEnd(AwareDateTime):
     """The end of a period: a moment, or a date alone (`2024-01-31`), which takes in the whole of that
     day (UTC), as people mean `to=2024-01-31`. Where the end is compared with `<`, the date gives the
@@ -53,7 +57,7 @@ class PeriodEnd(AwareDateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
-        if not (isinstance(value, str) and DATE_ALONE.fullmatch(value.strip())):
+        if not is_date_alone(value):
             return moment
         try:
             return moment + dt.timedelta(days=1) - (dt.timedelta(microseconds=1) if self.inclusive else dt.timedelta())

@@ -4,7 +4,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from server.analytics import messages
 from server.analytics.models import EVENT_STATUSES
-from server.schemas import AwareDateTime, ListQuery, Money, PeriodEnd, Text, ordering, page_schema
+from server.schemas import AwareDateTime, ListQuery, Money, PeriodEnd, Text, is_date_alone, ordering, page_schema
 
 KOPECK = decimal.Decimal("0.01")
 
@@ -159,10 +159,11 @@ class PeriodQuery(Schema):
                                            "default: everything"})
     place_id = Text(**ID)
 
-    @validates_schema
-    def in_order(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
-            raise ValidationError(messages.PERIOD_REVERSED, "to")
+    @validates_schema(pass_original=True)
+    def in_order(self, data, original, **kwargs):
+        start, end = data.get("from_"), data.get("to")
+        if start and end and (start > end or start == end and is_date_alone(original.get("to"))):
+            raise ValidationError(messages.PERIOD_REVERSED, "to")  # (to=D ends with D: D+1 would be empty)
 
 
 class Taxes(Schema):
