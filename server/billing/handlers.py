@@ -132,7 +132,9 @@ class ReadingsHandler(BaseHandler):
          summary="Store many readings at once; each row is checked on its own",
          description="Each row names its meter by `meter_id` or `serial`. The answer lists every row: "
                      "`stored` with the reading's id, or `refused` with why. A reading below the meter's "
-                     "earlier one is refused (a replaced meter is a new meter, from its initial reading).",
+                     "earlier one is refused (a replaced meter is a new meter, from its initial reading). "
+                     "A reading sent again with the same value is `stored` again (its id). When no row "
+                     "is stored the answer is 400, with `error`, `details` per row and the same lists.",
          responses={200: ReadingsResultSchema})
     async def post(self):
         results, valid, positions = [None] * len(self.body["readings"]), [], []
@@ -153,7 +155,11 @@ class ReadingsHandler(BaseHandler):
                 else:
                     results[i] = {"row": i, "status": "refused", "error": outcome["error"]}
         stored = sum(1 for r in results if r["status"] == "stored")
-        self.write_json({"stored": stored, "refused": len(results) - stored, "results": results})
+        answer = {"stored": stored, "refused": len(results) - stored, "results": results}
+        if results and not stored:  # nothing taken: a refusal, with each row's reason
+            details = {f"readings.{r['row']}": [r["error"]] for r in results}
+            answer = {"error": messages.NO_READING_STORED, "details": details, **answer}
+        self.write_json(answer, 200 if stored or not results else 400)
 
 
 class TariffsHandler(BaseHandler):

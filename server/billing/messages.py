@@ -18,6 +18,7 @@ REMOVED_BEFORE_INSTALLED = "Дата снятия раньше даты уста
 READING_ROW_INVALID = "Некорректная строка"
 READING_NO_METER = "Счётчик не найден"
 READING_EXISTS = "Показание за этот месяц уже внесено"
+NO_READING_STORED = "Ни одно показание не сохранено"
 READING_DUPLICATE_ROW = "Показание этого счётчика за этот месяц повторяется в запросе"
 READING_LOWER = "Показание меньше предыдущего ({previous} за {month})"
 READING_HIGHER_THAN_NEXT = "Показание больше следующего ({next} за {month})"
@@ -45,6 +46,7 @@ add_translations([
     ("The removal date is before the installation date", REMOVED_BEFORE_INSTALLED),
     ("Invalid row", READING_ROW_INVALID),
     ("A reading for this month is already entered", READING_EXISTS),
+    ("No reading was stored", NO_READING_STORED),
     ("This meter's reading for this month is repeated in the request", READING_DUPLICATE_ROW),
     ("The reading is below the previous one ({previous} for {month})", READING_LOWER),
     ("The reading is above the next one ({next} for {month})", READING_HIGHER_THAN_NEXT),

@@ -257,7 +257,8 @@ def readings_query(params: dict) -> peewee.Select:
 def store_readings(rows: list[dict]) -> list[dict]:
     """Store the valid rows among `rows` (each {"meter_id" or "serial", "month", "value"}, already
     checked one by one by the schema) in one transaction; answer, row by row, {"stored": id} or
-    {"error": why}.
+    {"error": why}. A reading sent again with the same value is answered as stored (its id): a batch
+    retried after a lost answer gets the answer it would have had.
 
     A reading may not be below the meter's reading of an earlier month (nor its initial reading), nor
     above one of a later month: each meter's readings never go down. The meters concerned are locked
@@ -273,16 +274,23 @@ def store_readings(rows: list[dict]) -> list[dict]:
         by_id = {m.id: m for m in meters}
         by_serial = {m.serial: m for m in meters}
         history: dict[int, dict] = {m.id: {} for m in meters}
+        stored_ids: dict[tuple, int] = {}
         if meters:
-            for meter_id, month, value in (MeterReading.select(MeterReading.meter, MeterReading.month,
-                                                               MeterReading.value)
-                                           .where(MeterReading.meter.in_(list(by_id))).tuples()):
+            for reading_id, meter_id, month, value in (
+                    MeterReading.select(MeterReading.id, MeterReading.meter, MeterReading.month, MeterReading.value)
+                    .where(MeterReading.meter.in_(list(by_id))).tuples()):
                 history[meter_id][month] = value
+                stored_ids[(meter_id, month)] = reading_id
         accepted, taken = [], set()
         order = sorted(range(len(rows)), key=lambda i: (rows[i]["month"], i))
         for i in order:
             row = rows[i]
             meter = by_id.get(row["meter_id"]) if "meter_id" in row else by_serial.get(row["serial"])
+            again = meter is not None and stored_ids.get((meter.id, row["month"]))
+            if again and history[meter.id][row["month"]] == row["value"] and (meter.id, row["month"]) not in taken:
+                taken.add((meter.id, row["month"]))
+                results[i] = {"stored": again, "meter_id": meter.id}
+                continue
             error = reading_problem(meter, row, history, taken)
             if error:
                 results[i] = {"error": error}

@@ -54,9 +54,23 @@ def test_a_reading_between_two_months_must_fit_between_them_and_a_month_is_store
     assert post("2026-02", "10")["status"] == "stored"
     assert post("2026-04", "20")["status"] == "stored"
     assert post("2026-03", "25")["error"] == "Показание больше следующего (20.000 за 2026-04)"
-    assert post("2026-03", "15")["status"] == "stored"
+    first = post("2026-03", "15")
+    assert first["status"] == "stored"
+    assert post("2026-03", "15") == first  # sent again (a retry): the same answer, nothing twice
     assert post("2026-03", "16")["error"] == "Показание за этот месяц уже внесено"
     assert values(meter) == {"2026-02": "10.000", "2026-03": "15.000", "2026-04": "20.000"}
+
+
+def test_a_batch_with_nothing_stored_is_a_400_naming_each_row(accountant):
+    meter = a_house(accountant)["apartments"][0]["meters"][0]["id"]
+    accountant.post("/api/v1/readings", json={"readings": [{"meter_id": meter, "month": "2026-02", "value": "10"}]})
+    lower = accountant.post("/api/v1/readings", json={"readings": [{"meter_id": meter, "month": "2026-03",
+                                                                      "value": "9"}]})
+    assert lower.status_code == 400
+    answer = lower.json()
+    assert answer["error"] == "Ни одно показание не сохранено" and answer["stored"] == 0
+    assert answer["details"] == {"readings.0": ["Показание меньше предыдущего (10.000 за 2026-02)"]}
+    assert values(meter) == {"2026-02": "10.000"}
 
 
 def test_a_replaced_meter_starts_again_from_its_initial_reading(accountant):
@@ -111,6 +125,9 @@ def test_concurrent_bulk_readings_store_each_month_once_and_never_go_down(accoun
 
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(post, range(20)))
-    assert sum(a["stored"] for a in answers) == 3
-    stored = [r.value for r in MeterReading.select().where(MeterReading.meter == meter).order_by(MeterReading.month)]
+    readings = list(MeterReading.select().where(MeterReading.meter == meter).order_by(MeterReading.month))
+    stored = [r.value for r in readings]
     assert len(stored) == 3 and stored == sorted(stored)
+    # a request that sent a month's stored value is told it is stored (the same id); the others, refused
+    answered = {r["id"] for a in answers for r in a["results"] if r["status"] == "stored"}
+    assert answered == {r.id for r in readings}

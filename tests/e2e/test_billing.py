@@ -44,11 +44,12 @@ def test_calculate_a_month_and_watch_the_progress_bar_reach_the_bills(page, bill
     expect(progress).to_have_attribute("data-percent", "100")
     expect(progress).to_contain_text("40 / 40")
     # 40 × 50 m² × 31.27 = 62540.00 upkeep; apartment 1's cold water: 3.5 m³ × 45.55 = 159.43 (159.425,
-    # half up); every other meter is estimated from January's 0 to September's 10: 1.25 m³ a month,
-    # 1.25 × 45.55 = 56.9375 -> 56.94 (39 of them), 1.25 × 205.15 = 256.4375 -> 256.44 (40)
+    # half up); every other meter is estimated from its initial 0 (installed in January) to September's
+    # 10, nine months: 1.111 m³ a month, 1.111 × 45.55 = 50.606 -> 50.61 (39 of them),
+    # 1.111 × 205.15 = 227.92165 -> 227.92 (40)
     totals = page.locator("[data-testid=bills-totals]")
     expect(totals).to_contain_text("62540.00")
-    expect(totals).to_contain_text(f"{159.43 + 39 * 56.94 + 40 * 256.44 + 62540:.2f}")
+    expect(totals).to_contain_text(f"{159.43 + 39 * 50.61 + 40 * 227.92 + 62540:.2f}")
     screenshot(page, "billing-house-calculated")
 
     page.goto("/admin/")

@@ -28,8 +28,15 @@ export const downloadBillsCsv = async (houseId, month) => {
 export const getReadings = async (houseId, month) =>
   (await request(`${API_URL}/readings?${new URLSearchParams({ house: houseId, month, limit: '500' })}`)).json;
 
-export const postReadings = async (readings) =>
-  (await request(`${API_URL}/readings`, { method: 'POST', body: { readings } })).json;
+export const postReadings = async (readings) => {
+  try {
+    return (await request(`${API_URL}/readings`, { method: 'POST', body: { readings } })).json;
+  } catch (error) {
+    // Nothing stored is a 400 that still lists every row's outcome.
+    if (error?.status === 400 && Array.isArray(error.body?.results)) return error.body;
+    throw error;
+  }
+};
 
 /** This month as YYYY-MM. */
 export const thisMonth = () => new Date().toISOString().slice(0, 7);
