@@ -52,7 +52,7 @@ class ProductSchema(Schema):
     price = Money(required=True, metadata={"example": "100.00"})
     commodity_type_int = one_of([1, 4], required=True, strict=True,
                              metadata={"description": "1 product, 4 service", "example": 1})
-    quantity = Quantity(required=True, metadata={"example": "1"})
+    quantity = Quantity(required=True, metadata={"example": "2"})
     tax_type_int = Int(load_default=6, minimum=1, maximum=6, strict=True,
                        metadata={"description": "VAT rate (6: without VAT)", "example": 6})
     quantity_unit = Text(load_default=None, allow_none=True, max_length=16)

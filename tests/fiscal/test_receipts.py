@@ -164,3 +164,13 @@ def test_a_correction_receipt_keeps_its_correction_data(cashier, group):
     assert report["correction_data"] == {"correction_reason": "Ошибка кассира", "correction_date": "22.10.2020",
                                          "doc_number": "15", "precept": False}
     assert report["mistaken_receipt_number"] == "12"
+
+
+def test_the_openapi_example_of_a_receipt_is_one_the_server_registers(cashier, group):
+    document = cashier.get("/api/openapi.json").json()
+    operation = next(methods["post"] for path, methods in document["paths"].items()
+                     if path.startswith("/service_groups/") and path.endswith("/receipts/"))
+    example = operation["requestBody"]["content"]["application/json"]["example"]
+    accepted = cashier.post(receipts_url(group), json=example)
+    assert accepted.status_code == 200, accepted.text
+    assert wait_done(cashier, accepted.json()["location"])["state"] == "success"
