@@ -234,7 +234,7 @@ class Emulator(Driver):
             "shift_num": shift.number,
             "receipt_in_shift_num": shift.receipts_count,
             "receipt_num": self.device.last_receipt_num,
-            "cashier": self.config.get("cashier"),
+            "cashier": self.config.get("cashier") or receipt.cashier,  # the device's own, or who sent it
             "registration": dict(registration),
         }
 

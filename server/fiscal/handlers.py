@@ -73,9 +73,9 @@ class ReceiptsHandler(BaseHandler):
         key = self.request.headers.get("Idempotency-Key")
         if key is not None and not (0 < len(key) <= IDEMPOTENCY_KEY_MAX and key.isprintable()):
             raise ApiError(400, messages.INVALID_RECEIPT,
-                           {"Idempotency-Key": [f"1 to {IDEMPOTENCY_KEY_MAX} printable characters"]})
+                           {"Idempotency-Key": [messages.IDEMPOTENCY_KEY_FORM.format(limit=IDEMPOTENCY_KEY_MAX)]})
         try:
-            receipt, _ = await intake.submit((int(group_id), self.current_user.id, self.body, key))
+            receipt, _ = await intake.submit((int(group_id), self.current_user, self.body, key))
         except service.Invalid as error:
             raise_invalid(error)
         self.write_json({"id": str(receipt.id), "location": receipt_location(self, group_id, receipt.id)})

@@ -17,6 +17,7 @@ CORRECTION_REQUIRED = "Обязательно для чека коррекции
 BAD_DATE = "Дата в формате дд.мм.гггг"
 UNKNOWN_USERS = "Нет таких пользователей: {ids}"
 NOT_CASHIERS = "Не кассиры (в список доступа вносятся кассиры): {ids}"
+IDEMPOTENCY_KEY_FORM = "От 1 до {limit} печатных символов"
 DRIVER_FAILED = "Ошибка кассы: {error}"
 NOT_REGISTERED = "Чек ещё не зарегистрирован: QR-кода нет"
 GROUP_HAS_RECEIPTS = "У группы есть фискальные чеки: её нельзя удалить, только остановить кассу"
@@ -40,6 +41,7 @@ add_translations([
     ("A date as dd.mm.yyyy", BAD_DATE),
     ("No such users: {ids}", UNKNOWN_USERS),
     ("Not cashiers (the access list takes cashiers): {ids}", NOT_CASHIERS),
+    ("1 to {limit} printable characters", IDEMPOTENCY_KEY_FORM),
     ("Cash register error: {error}", DRIVER_FAILED),
     ("The receipt is not registered yet: it has no QR code", NOT_REGISTERED),
     ("The group has fiscal receipts: it cannot be deleted, only its cash register stopped", GROUP_HAS_RECEIPTS),

@@ -281,22 +281,14 @@ def stored_products(products: list[dict]) -> list[dict]:
              "sum": str(line_total(p))} for p in products]
 
 
-def accept_receipt(group_id: int, user_id: int | None, body: dict, key: str | None) -> tuple[FiscalReceipt, bool]:
-    """Store a valid receipt `in_process` and queue its registration: (the receipt, True). A repeat (the
-    same idempotency key, or the same order_id and type in the group) with the same body answers the
-    first receipt (False) and registers nothing; with another body, IdempotencyConflict. The unique
-    constraints decide between racing requests."""
-    result, = accept_receipts([(group_id, user_id, body, key)])
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
 def accept_receipts(items: list[tuple]) -> list:
-    """accept_receipt for a batch of requests (group_id, user_id, body, key): a few queries, one
-    transaction and one queued task for the lot; for each, (the receipt, created) or the exception it is refused with. Two
-    items of the batch that collide (the same key, or order) fail the insert with IntegrityError: the
-    caller (server.batching) then tries each alone, so the unique constraints decide as for one."""
+    """Store valid receipts `in_process` and queue their registration, for a batch of requests
+    (group_id, user, body, key): a few queries, one transaction and one queued task for the lot; for
+    each, (the receipt, True), or the exception it is refused with. A repeat (the same idempotency key,
+    or the same order_id and type in the group) with the same body answers the first receipt (False)
+    and registers nothing; with another body, IdempotencyConflict. Two items of the batch that collide
+    fail the insert with IntegrityError: the caller (server.batching) then tries each alone, so the
+    unique constraints decide between racing requests as for one."""
     results: list = [None] * len(items)
     new: list[tuple[int, FiscalReceipt]] = []
     by_group: dict[int, list[int]] = {}
@@ -313,7 +305,7 @@ def accept_receipts(items: list[tuple]) -> list:
         device = devices.get(group_id)
         driver = driver_for(device) if device is not None else None
         for index in indexes:
-            _, user_id, body, key = items[index]
+            _, user, body, key = items[index]
             try:
                 if found[index] is not None:
                     results[index] = (same_receipt(found[index], digests[index]), False)
@@ -322,7 +314,7 @@ def accept_receipts(items: list[tuple]) -> list:
                     raise NoSuchGroup()
                 if device.state != "running":
                     raise DeviceNotRunning()
-                new.append((index, new_receipt(device, driver, shifts.get(device.id), user_id, body, key,
+                new.append((index, new_receipt(device, driver, shifts.get(device.id), user, body, key,
                                                digests[index])))
             except (FiscalError, Invalid) as error:
                 results[index] = error
@@ -350,7 +342,7 @@ def accept_receipts(items: list[tuple]) -> list:
 
 
 def existing_receipts(items: list[tuple]) -> list:
-    """existing_receipt for each item (group_id, user_id, body, key), in one query."""
+    """existing_receipt for each item (group_id, user, body, key), in one query."""
     keys = {key for _, _, _, key in items if key is not None}
     orders = {body["order_id"] for _, _, body, _ in items if body["order_id"] is not None}
     if not keys and not orders:
@@ -374,7 +366,7 @@ def existing_receipts(items: list[tuple]) -> list:
     return found
 
 
-def new_receipt(device: CashRegister, driver: Driver, shift: Shift | None, user_id: int | None, body: dict,
+def new_receipt(device: CashRegister, driver: Driver, shift: Shift | None, user: User | None, body: dict,
                 key: str | None, digest: str) -> FiscalReceipt:
     """The receipt to store for a valid body (not yet saved), or the refusal raised."""
     allowed = driver.tax_systems()
@@ -390,7 +382,8 @@ def new_receipt(device: CashRegister, driver: Driver, shift: Shift | None, user_
         correction = {name: body.get(name) for name in ("correction_reason", "correction_date", "doc_number",
                                                         "precept")}
     return FiscalReceipt(
-        group=device.group_id, device=device.id, user=user_id, idempotency_key=key, body_hash=digest,
+        group=device.group_id, device=device.id, user=user.id if user is not None else None, cashier=cashier_name(user),
+        idempotency_key=key, body_hash=digest,
         order_id=body["order_id"], receipt_type=body["receiptType"], email=body["email"],
         phone_number=body["phone_number"], tax_system=tax_system, need_print=body["need_print"],
         products=stored_products(body["products"]),
@@ -399,6 +392,11 @@ def new_receipt(device: CashRegister, driver: Driver, shift: Shift | None, user_
         commodities_total_cost=total, payments_total=paid, change=paid - total,
         mistaken_receipt_number=body.get("mistaken_receipt_number"), correction_data=correction,
         callback_url=body.get("callback_url"))
+
+
+def cashier_name(user: User | None) -> str | None:
+    """Who registers the receipt, as it is printed on it (FFD tag 1021, at most 64 characters)."""
+    return (user.full_name or user.username)[:64] if user is not None else None
 
 
 def store_receipts(receipts: list[FiscalReceipt]) -> None:

@@ -166,3 +166,9 @@ def test_a_config_patch_changes_the_keys_sent_and_keeps_the_others(api, group):
     assert (patched.json()["config"]["cashier"], patched.json()["config"]["tax_systems"]) == ("Петров", [1, 2])
     reset = api.patch(url, json={"config": {"tax_systems": None}}).json()["config"]  # null: back to the default
     assert reset["cashier"] == "Петров" and reset["tax_systems"] != [1, 2]
+
+
+def test_a_device_that_names_its_own_cashier_prints_that_name(api, cashier, group):
+    api.patch(f"/api/v1/service-groups/{group['id']}", json={"config": {"cashier": "Петров П.П."}}).raise_for_status()
+    report = wait_done(cashier, cashier.post(receipts_url(group), json=receipt_body()).json()["location"])
+    assert report["state"] == "success" and report["cashier"] == "Петров П.П."

@@ -36,6 +36,7 @@ def test_the_seeds_example_is_registered_with_every_field_of_the_seeds_report(ca
     assert report["ffd_version"] == "105" and report["fn_serial"] and report["ffd_inn"]
     assert 0 <= int(report["fiscal_sign"]) < 2**32
     assert report["tax_system"] == 1 and report["error"] is None
+    assert report["cashier"] == "Test cashier"  # who sent it (a device may name its own cashier instead)
     moment = dt.datetime.fromisoformat(report["registration_datetime"]).strftime("%Y%m%dT%H%M")
     assert report["qr"] == (f"t={moment}&s=200.00&fn={report['fn_serial']}&i=1&fp={report['fiscal_sign']}&n=1")
     image = cashier.get(f"{receipts_url(group)}{report['id']}/qr")
