@@ -14,6 +14,7 @@ INT64_MAX = 2**63 - 1
 PAGE_MAX = 500
 NO_NUL = r"^[^\x00]*$"  # a Text's documented pattern when it has none of its own
 DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}")
+KOPECK = decimal.Decimal("0.01")
 
 
 class FullMatch(validate.Regexp):
@@ -117,9 +118,11 @@ class StrictBool(fields.Boolean):
 
 class Money(fields.Decimal):
     """An exact amount in roubles with kopecks, rounded half up; never a float in between. The bounds
-    apply to the amount as sent: -0.001 is refused, not stored as -0.00."""
+    apply to the amount as sent: -0.001 is refused, not stored as -0.00. With `exact`, fractions of a
+    kopeck are refused rather than rounded (a fiscal document holds what was sent, to the kopeck)."""
 
-    def __init__(self, *, minimum: str = "0", maximum: str = "9999999999.99", **kwargs):
+    def __init__(self, *, minimum: str = "0", maximum: str = "9999999999.99", exact: bool = False, **kwargs):
+        self.exact = exact
         self.bounds = validate.Range(min=decimal.Decimal(minimum), max=decimal.Decimal(maximum))
         super().__init__(places=2, rounding=decimal.ROUND_HALF_UP, as_string=True, validate=self.bounds,
                          **kwargs)
@@ -133,6 +136,8 @@ class Money(fields.Decimal):
             raise self.make_error("invalid") from None
         if sent.is_finite():
             self.bounds(sent)
+            if self.exact and sent != sent.quantize(KOPECK, rounding=decimal.ROUND_DOWN):
+                raise ValidationError(messages.TOO_MANY_PLACES.format(places=2))
         return super()._validated(value)
 
 

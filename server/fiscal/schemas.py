@@ -49,7 +49,7 @@ class ProductSchema(Schema):
     payment_state_int = Int(required=True, minimum=1, maximum=4, strict=True,
                             metadata={"description": "1 full prepayment, 2 prepayment, 3 advance, 4 full payment",
                                       "example": 1})
-    price = Money(required=True, metadata={"example": "100.00"})
+    price = Money(required=True, exact=True, metadata={"example": "100.00"})
     commodity_type_int = one_of([1, 4], required=True, strict=True,
                              metadata={"description": "1 product, 4 service", "example": 1})
     quantity = Quantity(required=True, metadata={"example": "2"})
@@ -60,7 +60,7 @@ class ProductSchema(Schema):
 
 class PaymentSchema(Schema):
     payment_type_int = one_of(PAYMENT_TYPES, required=True, strict=True, metadata={"description": "0 cash, 1 card, 2 prepayment", "example": 1})
-    payment_sum = Money(required=True, minimum="0.01", metadata={"example": "200.00"})
+    payment_sum = Money(required=True, minimum="0.01", exact=True, metadata={"example": "200.00"})
 
 
 class ReceiptSchema(Schema):
