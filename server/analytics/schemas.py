@@ -1,6 +1,6 @@
 import decimal
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from server.analytics import messages
 from server.analytics.models import EVENT_STATUSES
@@ -148,8 +148,16 @@ class PlaceSchema(Schema):
 
 
 class PlaceListQuery(ListQuery):
-    search = Text(max_length=100)
-    sort = ordering("id", "name", "created_at")
+    search = Text(max_length=100, metadata={"description": "A part of the place's id or name"})
+    place_id = Text(**ID, metadata={"description": "The place with this id"})
+    place_name = Text(max_length=255, metadata={"description": "Places whose name holds this"})
+    sort = ordering("place_id", "place_name", "created_at", "id", "name", default="place_id")
+
+    @post_load
+    def model_names(self, data, **kwargs):
+        """The answer's field names sort by the model's columns (`id` and `name` are taken too)."""
+        data["sort"] = {"place_id": "id", "place_name": "name"}.get(data["sort"], data["sort"])
+        return data
 
 
 class PeriodQuery(Schema):

@@ -672,6 +672,10 @@ def places_query(params: dict):
              .join(PlaceHour, peewee.JOIN.LEFT_OUTER).group_by(Place.id))
     if params.get("search"):
         query = query.where(Place.name.contains(params["search"]) | Place.id.contains(params["search"]))
+    if params.get("place_id"):
+        query = query.where(Place.id == params["place_id"])
+    if params.get("place_name"):
+        query = query.where(Place.name.contains(params["place_name"]))
     return query
 
 

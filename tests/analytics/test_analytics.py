@@ -164,3 +164,13 @@ def test_places_list_with_totals_and_an_unknown_place_is_404(analyst):
     assert [(p["place_id"], p["total_purchases"], p["total_amount"], p["average_receipt"]) for p in page["items"]] == [
         ("a", 2, "54.94", "27.47"), ("b", 1, "27.47", "27.47")]
     assert analyst.get("/api/places/nowhere/").status_code == 404
+
+    def ids(**params):
+        answer = analyst.get("/api/places/", params=params)
+        assert answer.status_code == 200, answer.text
+        return [p["place_id"] for p in answer.json()["items"]]
+
+    assert ids(place_id="b") == ["b"] and ids(place_id="c") == []  # filters named after the fields
+    name = page["items"][0]["place_name"]
+    assert "a" in ids(place_name=name[:3])
+    assert ids(sort="place_id", order="desc") == ["b", "a"] and ids(sort="place_name") == ids(sort="name")
