@@ -195,10 +195,13 @@ class JsonErrors:
             # Tornado closes a connection answered before its body was read: say so, or a client
             # reusing it would send its next request into a closed socket.
             self.set_header("Connection", "close")
-        language = messages.preferred_language(self.request.headers.get("Accept-Language"))
-        self.set_header("Content-Language", language)
+        self.set_header("Content-Language", self.language())
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(dumps(messages.localized(envelope, language)))
+        self.finish(dumps(messages.localized(envelope, self.language())))
+
+    def language(self) -> str:
+        """The language of the answer's texts: ru, or en when the client prefers it (Accept-Language)."""
+        return messages.preferred_language(self.request.headers.get("Accept-Language"))
 
 
 @tornado.web.stream_request_body

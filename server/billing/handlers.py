@@ -17,6 +17,7 @@ from server.billing.schemas import (
 from server.db import run_db
 from server.events import events
 from server.http import ApiError, BaseHandler, api, flatten_errors
+from server.messages import localized, translate
 from server.openapi import schema_example
 from server.settings import settings
 
@@ -154,11 +155,15 @@ class ReadingsHandler(BaseHandler):
                                   "meter_id": outcome["meter_id"]}
                 else:
                     results[i] = {"row": i, "status": "refused", "error": outcome["error"]}
+        for result in results:  # each refusal in the client's language, as an error's texts are
+            if result["status"] == "refused":
+                result.update(localized({"error": result["error"], "details": result.get("details")},
+                                        self.language()))
         stored = sum(1 for r in results if r["status"] == "stored")
         answer = {"stored": stored, "refused": len(results) - stored, "results": results}
         if results and not stored:  # nothing taken: a refusal, with each row's reason
             details = {f"readings.{r['row']}": [r["error"]] for r in results}
-            answer = {"error": messages.NO_READING_STORED, "details": details, **answer}
+            answer = {"error": translate(messages.NO_READING_STORED, self.language()), "details": details, **answer}
         self.write_json(answer, 200 if stored or not results else 400)
 
 
