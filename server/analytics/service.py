@@ -21,6 +21,7 @@ from server.analytics.models import (
 )
 from server.analytics.schemas import KOPECK, exact_total, line_amount
 from server.db import MAX_STATEMENT_PARAMS, database, dumps, insert_skipping_conflicts, is_sqlite, utcnow
+from server.messages import DEFAULT_LANGUAGE, translate
 from server.settings import settings
 
 log = logging.getLogger("server.analytics")
@@ -130,8 +131,9 @@ def log_rejection(raw: str, reason: str, details: dict | None, username: str) ->
     with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
         found = json.loads(raw).get("transaction_id")
         transaction_id = clean(found)[:100] if found is not None else None
-    if details is not None:
-        details = {clean(name): [clean(m) for m in (found if isinstance(found, list) else [found])]
+    if details is not None:  # kept in the project's language, as the 400 said them by default
+        details = {clean(name): [clean(translate(m, DEFAULT_LANGUAGE))
+                                 for m in (found if isinstance(found, list) else [found])]
                    for name, found in details.items()}
     ReceiptEvent.create(transaction_id=transaction_id, status="rejected", reason=clean(reason)[:2000],
                         details=details, payload=clean(raw[:PAYLOAD_LIMIT]), username=username)

@@ -67,6 +67,7 @@ def test_an_invalid_receipt_is_400_naming_the_field_and_logged_as_rejected(pos, 
     assert field in response.json()["details"], response.json()
     event, = events()
     assert event.status == "rejected" and field in event.details and event.reason
+    assert event.details == response.json()["details"]  # logged as the 400 said it (Russian)
     assert IncomingReceipt.select().count() == 0 and Outbox.select().count() == 0
 
 
