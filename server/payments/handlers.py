@@ -34,6 +34,7 @@ READ_BALANCE = Needs("payments:balance:read")
 READ_ORGANIZATIONS = Needs("payments:organizations:read")
 WRITE_ORGANIZATIONS = Needs("payments:organizations:write")
 READ_PAYMENTS = Needs("payments:payments:read")
+READ_DELIVERIES = Needs("payments:deliveries:read")
 WRITE_PAYMENTS = Needs("payments:payments:write")
 SIMULATE = Needs("payments:simulator")
 MAX_SIGNATURE_AGE = 300
@@ -300,7 +301,7 @@ class AssignHandler(PaymentsBaseHandler):
 
 
 class DeliveriesHandler(PaymentsBaseHandler):
-    @api(READ_PAYMENTS, query=DeliveryListQuery(), tags=["payments admin"],
+    @api(READ_DELIVERIES, query=DeliveryListQuery(), tags=["payments admin"],
          summary="Every webhook received, with its outcome", responses={200: DeliveryPageSchema})
     async def get(self):
         await self.write_page(DeliverySchema, service.deliveries_query, self.query)

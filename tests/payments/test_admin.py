@@ -27,6 +27,9 @@ def test_organizations_crud_and_search(api, as_role):
     assert as_role("accountant").get("/api/v1/organizations").status_code == 200
     assert as_role("accountant").post("/api/v1/organizations", json={"inn": second, "name": "x"}).status_code == 403
     assert as_role("cashier").get("/api/v1/organizations").status_code == 403
+    accountant = as_role("accountant")
+    assert accountant.get("/api/v1/payments").status_code == 200
+    assert accountant.get("/api/v1/webhook-deliveries").status_code == 403  # payments.md: listed by admins
 
 
 def test_an_organization_with_payments_is_not_deleted(api, bank, organization):

@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { Button, Card, CardContent, CardHeader, Typography } from '@mui/material';
-import { Link, useDataProvider, useTranslate } from 'react-admin';
+import { Link, useDataProvider, usePermissions, useTranslate } from 'react-admin';
 import { API_URL, request } from '../httpClient';
 
 /** Home-page card: unmatched payments, conflicts, refusals and the last reconciliation. */
 export const PaymentsCard = () => {
   const translate = useTranslate();
   const dataProvider = useDataProvider();
+  const { permissions } = usePermissions();
   const [summary, setSummary] = useState(null);
   const load = () => request(`${API_URL}/payments/summary`).then(({ json }) => setSummary(json)).catch(() => null);
   useEffect(() => { load(); }, [dataProvider]);
@@ -24,9 +25,11 @@ export const PaymentsCard = () => {
           </Link>
         </Typography>
         <Typography data-testid="payments-conflicts">
-          <Link to="/webhook-deliveries?filter=%7B%22outcome%22%3A%22conflict%22%7D">
-            {translate('rh.payments.conflicts_count', { count: summary.conflicts })}
-          </Link>
+          {(permissions || []).includes('payments:deliveries:read') ? (
+            <Link to="/webhook-deliveries?filter=%7B%22outcome%22%3A%22conflict%22%7D">
+              {translate('rh.payments.conflicts_count', { count: summary.conflicts })}
+            </Link>
+          ) : translate('rh.payments.conflicts_count', { count: summary.conflicts })}
         </Typography>
         <Typography data-testid="payments-reconciliation" color={reconciliation.ok ? 'success.main' : 'error'}>
           {reconciliation.checked_at

@@ -90,7 +90,7 @@ export default {
   resources: [
     { ...organizations, permissions: { read: 'payments:organizations:read', write: 'payments:organizations:write' } },
     { ...payments, permissions: { read: 'payments:payments:read', write: 'payments:payments:write' } },
-    { ...deliveries, permissions: { read: 'payments:payments:read', write: 'payments:payments:write' } },
+    { ...deliveries, permissions: { read: 'payments:deliveries:read', write: 'payments:payments:write' } },
   ],
   pages: [
     {
