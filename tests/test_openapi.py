@@ -81,7 +81,10 @@ def test_every_operation_states_its_auth_and_what_it_may_answer(document):
         for code, response in responses.items():
             if code.startswith(("4", "5")):
                 schema = response["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {code}"
+                name = schema["$ref"].removeprefix("#/components/schemas/")
+                component = document["components"]["schemas"][name]  # the envelope, or one with more
+                assert name == "Error" or ({"error", "details"} <= set(component["properties"])
+                                           and "error" in component["required"]), f"{where} {code}"
 
 
 def examples(document):

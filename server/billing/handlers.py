@@ -11,7 +11,7 @@ from server.billing.schemas import (
     ApartmentDetailSchema, ApartmentEditSchema, BillListQuery, BillPageSchema, BillSchema, HouseDetailSchema,
     HouseListItemSchema, HouseListQuery, HousePageSchema, HouseSchema, HouseUpdateSchema, MeterSchema,
     MeterUpdateSchema, ReadingListQuery, ReadingPageSchema, ReadingRowSchema, ReadingSchema,
-    ReadingsBatchSchema, ReadingsResultSchema, RunListQuery, RunPageSchema, RunQuery, RunSchema,
+    ReadingsBatchSchema, ReadingsRefusedSchema, ReadingsResultSchema, RunListQuery, RunPageSchema, RunQuery, RunSchema,
     RunStartSchema, TariffListQuery, TariffPageSchema, TariffSchema, TariffUpdateSchema,
 )
 from server.db import run_db
@@ -136,7 +136,7 @@ class ReadingsHandler(BaseHandler):
                      "earlier one is refused (a replaced meter is a new meter, from its initial reading). "
                      "A reading sent again with the same value is `stored` again (its id). When no row "
                      "is stored the answer is 400, with `error`, `details` per row and the same lists.",
-         responses={200: ReadingsResultSchema})
+         responses={200: ReadingsResultSchema, 400: ReadingsRefusedSchema})
     async def post(self):
         results, valid, positions = [None] * len(self.body["readings"]), [], []
         schema = ReadingRowSchema()

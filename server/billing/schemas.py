@@ -260,6 +260,15 @@ class ReadingsResultSchema(Schema):
     results = fields.List(fields.Nested(ReadingResultSchema))
 
 
+class ReadingsRefusedSchema(ReadingsResultSchema):
+    """400: a body that is no batch (`error`, `details`), or a batch with nothing stored: the same
+    with every row's outcome."""
+
+    error = fields.String(required=True, metadata={"example": "Ни одно показание не сохранено"})
+    details = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                          metadata={"example": {"readings.0": ["Счётчик не найден"]}})
+
+
 class ReadingSchema(Schema):
     id = fields.Integer()
     meter_id = fields.Integer(attribute="meter_id")
