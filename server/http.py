@@ -22,14 +22,16 @@ log = logging.getLogger("server.http")
 
 
 class ApiError(tornado.web.HTTPError):
-    """An error a client sees as `{"error": message, "details": ...}`."""
+    """An error a client sees as `{"error": message, "details": ...}`, with `also`'s fields beside
+    them (a batch's outcome row by row, say)."""
 
     def __init__(self, status: int, message: str | None = None, details: dict | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, also: dict | None = None):
         super().__init__(status, log_message=None)
         self.message = message or messages.BY_STATUS.get(status, messages.ERROR)
         self.details = details
         self.headers = headers or {}
+        self.also = also or {}
 
 
 def flatten_errors(errors, prefix: str = "") -> dict:
@@ -183,6 +185,7 @@ class JsonErrors:
     def write_error(self, status_code: int, **kwargs):
         error = kwargs.get("exc_info", (None, None, None))[1]
         envelope = {"error": messages.BY_STATUS.get(status_code, messages.ERROR)}
+        also = error.also if isinstance(error, ApiError) else {}
         if status_code == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(error, ApiError):
@@ -197,7 +200,7 @@ class JsonErrors:
             self.set_header("Connection", "close")
         self.set_header("Content-Language", self.language())
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(dumps(messages.localized(envelope, self.language())))
+        self.finish(dumps({**messages.localized(envelope, self.language()), **also}))
 
     def language(self) -> str:
         """The language of the answer's texts: ru, or en when the client prefers it (Accept-Language)."""

@@ -14,7 +14,6 @@ INT64_MAX = 2**63 - 1
 PAGE_MAX = 500
 NO_NUL = r"^[^\x00]*$"  # a Text's documented pattern when it has none of its own
 DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}")
-KOPECK = decimal.Decimal("0.01")
 
 
 class FullMatch(validate.Regexp):
@@ -116,6 +115,20 @@ class StrictBool(fields.Boolean):
         return value
 
 
+def as_sent(field: fields.Decimal, value) -> decimal.Decimal:
+    """The number as sent, before the field rounds it to its places."""
+    try:
+        return decimal.Decimal(str(value))
+    except (decimal.InvalidOperation, ValueError, TypeError):
+        raise field.make_error("invalid") from None
+
+
+def refuse_more_places(sent: decimal.Decimal, places: int) -> None:
+    """Refuse a number written with more than `places` decimals (trailing zeros do not count)."""
+    if sent.is_finite() and sent and -sent.normalize().as_tuple().exponent > places:
+        raise ValidationError(messages.TOO_MANY_PLACES.format(places=places))
+
+
 class Money(fields.Decimal):
     """An exact amount in roubles with kopecks, rounded half up; never a float in between. The bounds
     apply to the amount as sent: -0.001 is refused, not stored as -0.00. With `exact`, fractions of a
@@ -130,14 +143,11 @@ class Money(fields.Decimal):
     def _validated(self, value):
         if value is None:
             return None
-        try:
-            sent = decimal.Decimal(str(value))
-        except (decimal.InvalidOperation, ValueError, TypeError):
-            raise self.make_error("invalid") from None
+        sent = as_sent(self, value)
         if sent.is_finite():
             self.bounds(sent)
-            if self.exact and sent != sent.quantize(KOPECK, rounding=decimal.ROUND_DOWN):
-                raise ValidationError(messages.TOO_MANY_PLACES.format(places=2))
+            if self.exact:
+                refuse_more_places(sent, 2)
         return super()._validated(value)
 
 
@@ -154,12 +164,7 @@ class Quantity(fields.Decimal):
     def _validated(self, value):
         if value is None:
             return None
-        try:
-            sent = decimal.Decimal(str(value))
-        except (decimal.InvalidOperation, ValueError, TypeError):
-            raise self.make_error("invalid") from None
-        if sent.is_finite() and sent and -sent.normalize().as_tuple().exponent > self.most_places:
-            raise ValidationError(messages.TOO_MANY_PLACES.format(places=self.most_places))
+        refuse_more_places(as_sent(self, value), self.most_places)
         return super()._validated(value)
 
     def _deserialize(self, value, attr, data, **kwargs):

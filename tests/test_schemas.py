@@ -1,11 +1,12 @@
 """Schema pieces every module shares."""
 import datetime as dt
+import decimal
 
 import pytest
 from marshmallow import Schema, ValidationError
 
 from server import messages
-from server.schemas import PeriodEnd, Quantity
+from server.schemas import Money, PeriodEnd, Quantity
 
 UTC = dt.timezone.utc
 
@@ -45,3 +46,16 @@ def test_a_quantity_with_more_decimals_than_allowed_is_refused_not_rounded(sent)
     with pytest.raises(ValidationError) as refused:
         Line().load({"quantity": sent})
     assert refused.value.messages == {"quantity": [messages.TOO_MANY_PLACES.format(places=3)]}
+
+
+class Paid(Schema):
+    exact = Money(exact=True)
+    rounded = Money()
+
+
+def test_exact_money_refuses_a_fraction_of_a_kopeck_that_money_rounds():
+    assert Paid().load({"exact": "100.10", "rounded": "100.005"}) == {
+        "exact": decimal.Decimal("100.10"), "rounded": decimal.Decimal("100.01")}
+    with pytest.raises(ValidationError) as refused:
+        Paid().load({"exact": "100.005"})
+    assert refused.value.messages == {"exact": [messages.TOO_MANY_PLACES.format(places=2)]}

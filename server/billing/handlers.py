@@ -17,7 +17,7 @@ from server.billing.schemas import (
 from server.db import run_db
 from server.events import events
 from server.http import ApiError, BaseHandler, api, flatten_errors
-from server.messages import localized, translate
+from server.messages import localized
 from server.openapi import schema_example
 from server.settings import settings
 
@@ -162,9 +162,9 @@ class ReadingsHandler(BaseHandler):
         stored = sum(1 for r in results if r["status"] == "stored")
         answer = {"stored": stored, "refused": len(results) - stored, "results": results}
         if results and not stored:  # nothing taken: a refusal, with each row's reason
-            details = {f"readings.{r['row']}": [r["error"]] for r in results}
-            answer = {"error": translate(messages.NO_READING_STORED, self.language()), "details": details, **answer}
-        self.write_json(answer, 200 if stored or not results else 400)
+            raise ApiError(400, messages.NO_READING_STORED,
+                           {f"readings.{r['row']}": [r["error"]] for r in results}, also=answer)
+        self.write_json(answer)
 
 
 class TariffsHandler(BaseHandler):

@@ -286,10 +286,10 @@ def store_readings(rows: list[dict]) -> list[dict]:
         for i in order:
             row = rows[i]
             meter = by_id.get(row["meter_id"]) if "meter_id" in row else by_serial.get(row["serial"])
-            again = meter is not None and stored_ids.get((meter.id, row["month"]))
-            if again and history[meter.id][row["month"]] == row["value"] and (meter.id, row["month"]) not in taken:
-                taken.add((meter.id, row["month"]))
-                results[i] = {"stored": again, "meter_id": meter.id}
+            key = (meter.id, row["month"]) if meter is not None else None
+            if key in stored_ids and key not in taken and history[meter.id][row["month"]] == row["value"]:
+                taken.add(key)  # sent again as it is stored: the answer it had
+                results[i] = {"stored": stored_ids[key], "meter_id": meter.id}
                 continue
             error = reading_problem(meter, row, history, taken)
             if error:

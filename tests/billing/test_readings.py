@@ -131,3 +131,15 @@ def test_concurrent_bulk_readings_store_each_month_once_and_never_go_down(accoun
     # a request that sent a month's stored value is told it is stored (the same id); the others, refused
     answered = {r["id"] for a in answers for r in a["results"] if r["status"] == "stored"}
     assert answered == {r.id for r in readings}
+
+
+def test_a_batch_refused_in_english_for_a_client_that_prefers_it(accountant):
+    meter = a_house(accountant)["apartments"][0]["meters"][0]["id"]
+    refused = accountant.post("/api/v1/readings", headers={"Accept-Language": "en"},
+                              json={"readings": [{"meter_id": meter, "month": "2026-02", "value": "-1"},
+                                                 {"meter_id": 999999, "month": "2026-02", "value": "1"}]})
+    assert refused.status_code == 400 and refused.headers["Content-Language"] == "en"
+    answer = refused.json()
+    assert answer["error"] == "No reading was stored" and answer["details"]["readings.1"] == ["Meter not found"]
+    assert [r["error"] for r in answer["results"]] == ["Invalid row", "Meter not found"]
+    assert answer["results"][0]["details"]["value"][0].startswith("Must be greater than or equal to 0")
