@@ -86,10 +86,15 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
 
 
-def locked(query: peewee.ModelSelect) -> peewee.ModelSelect:
-    """The query's rows locked until the transaction ends: `SELECT ... FOR UPDATE` on PostgreSQL; on
-    SQLite the write transaction, begun IMMEDIATE, already holds the database's one write lock."""
-    return query if is_sqlite() else query.for_update()
+def locked(query: peewee.ModelSelect, block_references: bool = False) -> peewee.ModelSelect:
+    """The query's rows locked until the transaction ends, against other transactions locking or
+    changing them: `SELECT ... FOR NO KEY UPDATE` on PostgreSQL (the lock its own UPDATE takes), so
+    rows of other tables may still be inserted referencing them. With `block_references`, `FOR UPDATE`:
+    such inserts (their foreign key check) wait too, as before a delete. On SQLite the write
+    transaction, begun IMMEDIATE, already holds the database's one write lock."""
+    if is_sqlite():
+        return query
+    return query.for_update("FOR UPDATE" if block_references else "FOR NO KEY UPDATE")
 
 
 _executor: ThreadPoolExecutor | None = None

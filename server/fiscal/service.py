@@ -138,7 +138,8 @@ def delete_group(group: ServiceGroup) -> None:
     with database.atomic():
         # the group's row locked first: a receipt's insert (its foreign key) waits for this transaction,
         # so none can land between the check and the delete
-        locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id)).first()
+        locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id),
+               block_references=True).first()
         if FiscalReceipt.select().where(FiscalReceipt.group == group.id).exists():
             raise GroupHasReceipts()
         group.delete_instance(recursive=True)

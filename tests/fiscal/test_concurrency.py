@@ -1,9 +1,14 @@
 """Concurrent requests at the running server: numbers never repeat or skip, a key registers once."""
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from server.db import with_connection
+import pytest
+
+from server.accounts.models import User
+from server.db import database, is_sqlite, with_connection
 from server.fiscal import service
 from server.fiscal.models import CashRegister, FiscalReceipt
+from server.fiscal.schemas import ReceiptSchema
 from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts, wait_done
 
 
@@ -72,3 +77,30 @@ def test_a_group_deleted_while_receipts_arrive_loses_none_of_those_it_accepted(a
         assert deleted.result().status_code == 409 and accepted
         assert stored_receipts() == len(accepted)
         assert {wait_done(cashier, a.json()["location"])["state"] for a in accepted} == {"success"}
+
+
+@pytest.mark.skipif(is_sqlite(), reason="SQLite's one write lock serializes every write; the row locks are PostgreSQL's")
+def test_receipts_are_accepted_while_a_registration_holds_the_device(cashier, group):
+    """The registration's device lock holds off other registrations, not the receipts' inserts (their
+    foreign key to the device): taken FOR UPDATE it did, and an intake batch touching two devices
+    could deadlock with it (PostgreSQL's one-second deadlock check, then a failed transaction)."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_device():
+        with database.atomic():
+            service.locked_devices([group["id"]])
+            locked.set()
+            release.wait(10)
+
+    user = User.get(User.username == "cashier")
+    with ThreadPoolExecutor(2) as pool:
+        holder = pool.submit(with_connection, hold_device)
+        assert locked.wait(5)
+        accepted = pool.submit(with_connection, service.accept_receipts,
+                               [(group["id"], user, ReceiptSchema().load(receipt_body(order_id=7)), None)])
+        try:
+            (receipt, new), = accepted.result(timeout=5)
+        finally:
+            release.set()
+        holder.result()
+    assert new and FiscalReceipt.get_by_id(receipt.id).state in ("in_process", "success")
