@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from server.db import utcnow
+from server.db import save_rows, utcnow
 from server.fiscal.models import SHIFT_HOURS, TAX_SYSTEMS, CashRegister, Shift
 from server.schemas import FullMatch, Int, StrictBool, Text
 
@@ -122,6 +122,12 @@ class Driver:
                 results.append(error)
         return results
 
+    @classmethod
+    def register_on_devices(cls, batches: dict[CashRegister, list]) -> dict[int, list]:
+        """register_many on each locked device of this model, by device id; drivers that keep their
+        counters in the database write them once for all the devices."""
+        return {device.id: cls(device).register_many(receipts) for device, receipts in batches.items()}
+
 
 def shift_expired(shift: Shift, now: dt.datetime | None = None) -> bool:
     return (now or utcnow()) - shift.opened_at >= dt.timedelta(hours=SHIFT_HOURS)
@@ -203,19 +209,28 @@ class Emulator(Driver):
         return self.register_many([receipt])[0]
 
     def register_many(self, receipts: list) -> list:
-        """Every receipt fails alike (a configured failure, an expired shift) or none does: the shift is
-        read (or opened) once, the counters and the shift written once for the lot."""
-        if self.config.get("fail_with"):
-            return [DriverError(self.config["fail_with"])] * len(receipts)
-        shift = self.current_shift()
-        if shift is not None and shift_expired(shift):
-            return [ShiftExpired()] * len(receipts)
-        if shift is None:
-            shift = self.open_shift()
-        registration = self.registration()
-        results = [self.document(shift, receipt, registration) for receipt in receipts]
-        self.device.save(only=[CashRegister.last_receipt_num])
-        shift.save(only=[Shift.receipts_count, Shift.totals])
+        return self.register_on_devices({self.device: receipts})[self.device.id]
+
+    @classmethod
+    def register_on_devices(cls, batches: dict[CashRegister, list]) -> dict[int, list]:
+        """On each device every receipt fails alike (a configured failure, an expired shift) or none
+        does. The open shifts are read in one query, and the devices' counters and their shifts written
+        in one statement each, however many devices."""
+        shifts = cls.current_shifts(list(batches))
+        results, changed = {}, []
+        for device, receipts in batches.items():
+            driver, shift = cls(device), shifts[device.id]
+            if driver.config.get("fail_with"):
+                results[device.id] = [DriverError(driver.config["fail_with"])] * len(receipts)
+            elif shift is not None and shift_expired(shift):
+                results[device.id] = [ShiftExpired()] * len(receipts)
+            else:
+                shift = shift or driver.open_shift()
+                registration = driver.registration()
+                results[device.id] = [driver.document(shift, receipt, registration) for receipt in receipts]
+                changed.append((device, shift))
+        save_rows([device for device, _ in changed], [CashRegister.last_receipt_num])
+        save_rows([shift for _, shift in changed], [Shift.receipts_count, Shift.totals])
         return results
 
     def document(self, shift: Shift, receipt, registration: dict) -> dict:

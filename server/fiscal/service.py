@@ -10,7 +10,7 @@ import marshmallow
 import peewee
 
 from server.accounts.models import User
-from server.db import UTCDateTimeField, database, insert_rows, is_sqlite, json_default, locked
+from server.db import database, insert_rows, is_sqlite, json_default, locked, save_rows
 from server.events import events
 from server.fiscal import messages
 from server.fiscal.callbacks import queue_callbacks
@@ -484,51 +484,41 @@ def drain_devices(group_ids: list[int]) -> list[FiscalReceipt]:
         by_device: dict[int, list[FiscalReceipt]] = {}
         for receipt in pending:
             by_device.setdefault(receipt.device_id, []).append(receipt)
-        for device_id, receipts in by_device.items():
-            register_batch(devices[device_id], driver_for(devices[device_id]), receipts)
+        register_batches({devices[device_id]: receipts for device_id, receipts in by_device.items()})
         if pending:
-            save_registrations(pending)
+            save_rows(pending, REGISTRATION_FIELDS)
     if pending:
         events.publish_many([topic(each.id) for each in pending])
         queue_callbacks([each.id for each in pending if each.callback_url])
     return pending
 
 
-def register_batch(device: CashRegister, driver: Driver, receipts: list[FiscalReceipt]) -> None:
-    """Register the receipts on the locked device; the caller saves them (save_registrations)."""
-    if device.state != "running":
-        results = [DriverError(messages.DEVICE_NOT_RUNNING)] * len(receipts)
+def register_batches(batches: dict[CashRegister, list[FiscalReceipt]]) -> None:
+    """Register each locked device's receipts, model by model (a driver may write its devices'
+    counters once for them all); the caller saves the receipts."""
+    results: dict[int, list] = {}
+    running = {device: receipts for device, receipts in batches.items() if device.state == "running"}
+    for model in sorted({device.model for device in running}):
+        results |= DRIVERS[model].register_on_devices(
+            {device: receipts for device, receipts in running.items() if device.model == model})
+    for device, receipts in batches.items():
+        for receipt, data in zip(receipts, results.get(device.id, [None] * len(receipts))):
+            settle(receipt, data, device.state == "running")
+
+
+def settle(receipt: FiscalReceipt, data: dict | DriverError | None, running: bool) -> None:
+    """The receipt's state and fiscal data after its device's answer."""
+    receipt.attempts += 1
+    if not running:
+        receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
+    elif isinstance(data, ShiftExpired):
+        receipt.state, receipt.error = "error", messages.SHIFT_EXPIRED
+    elif isinstance(data, DriverError):
+        receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=data)[:2000]
     else:
-        results = driver.register_many(receipts)
-    for receipt, data in zip(receipts, results):
-        receipt.attempts += 1
-        if device.state != "running":
-            receipt.state, receipt.error = "error", messages.DEVICE_NOT_RUNNING
-        elif isinstance(data, ShiftExpired):
-            receipt.state, receipt.error = "error", messages.SHIFT_EXPIRED
-        elif isinstance(data, DriverError):
-            receipt.state, receipt.error = "error", messages.DRIVER_FAILED.format(error=data)[:2000]
-        else:
-            for name, value in data.items():
-                setattr(receipt, name, value)
-            receipt.state, receipt.error = "success", None
-
-
-def save_registrations(receipts: list[FiscalReceipt]) -> None:
-    """Write the receipts' REGISTRATION_FIELDS: on PostgreSQL one UPDATE ... FROM (VALUES ...)."""
-    if len(receipts) == 1 or is_sqlite():
-        for receipt in receipts:
-            receipt.save(only=REGISTRATION_FIELDS)
-        return
-    names = ["id"] + [field.name for field in REGISTRATION_FIELDS]
-    rows = [[receipt.id] + [field.db_value(getattr(receipt, field.name)) for field in REGISTRATION_FIELDS]
-            for receipt in receipts]
-    values = peewee.ValuesList(rows, columns=names, alias="v")
-    kinds = {peewee.IntegerField: "integer", UTCDateTimeField: "timestamp"}
-    changes = {field: peewee.Cast(peewee.Column(values, field.name), kinds[type(field)]) if type(field) in kinds
-               else peewee.Column(values, field.name) for field in REGISTRATION_FIELDS}
-    (FiscalReceipt.update(changes).from_(values)
-     .where(FiscalReceipt.id == peewee.Cast(peewee.Column(values, "id"), "integer")).execute())
+        for name, value in data.items():
+            setattr(receipt, name, value)
+        receipt.state, receipt.error = "success", None
 
 
 def unfinished_receipts() -> list[int]:
