@@ -51,6 +51,7 @@ READ_SHIFTS = group_needs("fiscal:shifts:read")
 READ_GROUPS = Needs("fiscal:groups:read")
 WRITE_GROUPS = Needs("fiscal:groups:write")
 INVALID = {400: service.Invalid}
+GONE = {404: service.NoSuchGroup}  # deleted while the request was on its way
 
 
 def raise_invalid(error: service.Invalid):
@@ -171,11 +172,12 @@ class ServiceGroupsHandler(BaseHandler):
 
 
 class ServiceGroupHandler(BaseHandler):
-    @api(READ_GROUPS, tags=["fiscal admin"], summary="A service group", responses={200: ServiceGroupSchema})
+    @api(READ_GROUPS, refuses=GONE, tags=["fiscal admin"], summary="A service group",
+         responses={200: ServiceGroupSchema})
     async def get(self, group_id):
         self.write_json(group_json(await run_db(service.group_view, await find_group(group_id))))
 
-    @api(WRITE_GROUPS, body=ServiceGroupUpdateSchema(), tags=["fiscal admin"],
+    @api(WRITE_GROUPS, body=ServiceGroupUpdateSchema(), refuses=GONE, tags=["fiscal admin"],
          summary="Rename a service group, or change its device's model or config",
          responses={200: ServiceGroupSchema})
     async def patch(self, group_id):
@@ -186,7 +188,7 @@ class ServiceGroupHandler(BaseHandler):
             raise_invalid(error)
         self.write_json(group_json(await run_db(service.group_view, group)))
 
-    @api(WRITE_GROUPS, refuses={409: service.GroupHasReceipts}, tags=["fiscal admin"],
+    @api(WRITE_GROUPS, refuses={409: service.GroupHasReceipts, **GONE}, tags=["fiscal admin"],
          summary="Delete a service group and its device; one with fiscal receipts is 409",
          responses={200: ServiceGroupSchema})
     async def delete(self, group_id):
@@ -197,13 +199,14 @@ class ServiceGroupHandler(BaseHandler):
 
 
 class AccessHandler(BaseHandler):
-    @api(READ_GROUPS, tags=["fiscal admin"], summary="The users allowed to use the group",
+    @api(READ_GROUPS, refuses=GONE, tags=["fiscal admin"], summary="The users allowed to use the group",
          responses={200: AccessListSchema})
     async def get(self, group_id):
         group = await find_group(group_id)
         self.write_json(await run_db(service.access_of, group.id))
 
-    @api(WRITE_GROUPS, body=AccessSchema(), tags=["fiscal admin"], summary="Replace the group's access list",
+    @api(WRITE_GROUPS, body=AccessSchema(), refuses=GONE, tags=["fiscal admin"],
+         summary="Replace the group's access list",
          responses={200: AccessListSchema})
     async def put(self, group_id):
         group = await find_group(group_id)
@@ -221,14 +224,14 @@ class DeviceSwitch(BaseHandler):
 
 
 class DeviceStartHandler(DeviceSwitch):
-    @api(WRITE_GROUPS, tags=["fiscal admin"], summary="Start the group's cash register (Пуск)",
+    @api(WRITE_GROUPS, refuses=GONE, tags=["fiscal admin"], summary="Start the group's cash register (Пуск)",
          responses={200: ServiceGroupSchema})
     async def post(self, group_id):
         await self.switch(group_id, True)
 
 
 class DeviceStopHandler(DeviceSwitch):
-    @api(WRITE_GROUPS, tags=["fiscal admin"], summary="Stop the group's cash register (Стоп)",
+    @api(WRITE_GROUPS, refuses=GONE, tags=["fiscal admin"], summary="Stop the group's cash register (Стоп)",
          responses={200: ServiceGroupSchema})
     async def post(self, group_id):
         await self.switch(group_id, False)

@@ -122,7 +122,7 @@ def save_group(group: ServiceGroup, data: dict) -> ServiceGroup:
             device.save()
         if "name" in data:
             group.name = data["name"]
-            group.save()
+            group.save(only=[ServiceGroup.name])
     return group
 
 
@@ -138,8 +138,9 @@ def delete_group(group: ServiceGroup) -> None:
     with database.atomic():
         # the group's row locked first: a receipt's insert (its foreign key) waits for this transaction,
         # so none can land between the check and the delete
-        locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id),
-               block_references=True).first()
+        if locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id),
+                  block_references=True).first() is None:
+            raise NoSuchGroup()  # deleted by a request that came first
         if FiscalReceipt.select().where(FiscalReceipt.group == group.id).exists():
             raise GroupHasReceipts()
         group.delete_instance(recursive=True)
@@ -172,6 +173,11 @@ def device_of(group_id: int, lock: bool = False) -> CashRegister:
 
 
 def locked_device(group_id: int) -> CashRegister:
+    """The group's device, its row locked, for an admin's change or a shift's: the group's row is
+    locked first (FOR NO KEY UPDATE: receipts still go in), in the order a delete of the group locks
+    them, so the two wait for each other instead of deadlocking."""
+    if locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group_id)).first() is None:
+        raise NoSuchGroup()
     return device_of(group_id, lock=True)
 
 
@@ -208,7 +214,13 @@ def groups_page(params: dict) -> tuple[list[dict], int]:
     from server.db import paginate
 
     rows, total = paginate(groups_query(params), params)
-    return [group_view(group) for group in rows], total
+    views = []
+    for group in rows:
+        try:
+            views.append(group_view(group))
+        except NoSuchGroup:  # deleted since the page was read: left out
+            continue
+    return views, total
 
 
 def access_of(group_id: int) -> dict:

@@ -105,3 +105,21 @@ def test_receipts_are_accepted_while_a_registration_holds_the_device(cashier, gr
             release.set()
         holder.result()
     assert new and FiscalReceipt.get_by_id(receipt.id).state in ("in_process", "success")
+
+
+def test_requests_racing_a_group_delete_are_answered_404_and_one_delete_wins(api):
+    """Five deletes of one group at once beside reads, renames, access changes and device switches of
+    it: one delete is 200, the others 404 (the group was gone when they got to it), and nothing is a
+    500; the list, read meanwhile, leaves a group out rather than failing on it."""
+    for round_ in range(3):
+        created = api.post("/api/v1/service-groups", json={"name": f"Удаляемый {round_}", "model": "emulator"})
+        url = f"/api/v1/service-groups/{created.json()['id']}"
+        calls = [(api.delete, url, {})] * 5 + [(api.patch, url, {"json": {"name": "Новое"}})] * 5 + [
+            (api.get, url, {}), (api.get, "/api/v1/service-groups?limit=500", {}),
+            (api.post, url + "/device/start", {}), (api.post, url + "/device/stop", {}),
+            (api.put, url + "/access", {"json": {"user_ids": []}}), (api.get, url + "/access", {})] * 2
+        with ThreadPoolExecutor(len(calls)) as pool:
+            answers = list(pool.map(lambda call: call[0](call[1], **call[2]), calls))
+        assert {a.status_code for a in answers} <= {200, 404}, [(a.status_code, a.text) for a in answers]
+        assert [a.status_code for a in answers[:5]].count(200) == 1
+        assert api.get(url).status_code == 404
