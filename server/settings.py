@@ -55,6 +55,7 @@ class Settings:
     fiscal_callback_attempts: int = 5
     fiscal_callback_backoff: float = 1.0
     fiscal_callback_internal: bool = True
+    fiscal_callback_slots: int = 1
     billing_chunk_size: int = 500
     # analytics: Kafka (empty bootstrap servers: the embedded profile's in-process bus)
     kafka_bootstrap_servers: str = ""
@@ -108,6 +109,7 @@ class Settings:
             # allowed on the embedded profile (a developer's own machine), refused where a broker runs
             fiscal_callback_internal=_bool(_env("FISCAL_CALLBACK_INTERNAL",
                                                 "off" if _env("CELERY_BROKER_URL") else "on")),
+            fiscal_callback_slots=max(1, int(_env("FISCAL_CALLBACK_SLOTS", str(defaults.fiscal_callback_slots)))),
             billing_chunk_size=int(_env("BILLING_CHUNK_SIZE", str(defaults.billing_chunk_size))),
             kafka_bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS"),
             kafka_api_version=_env("KAFKA_API_VERSION", defaults.kafka_api_version),

@@ -2,6 +2,7 @@
 each attempt visible on the receipt."""
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,11 +14,14 @@ from tests.fiscal.conftest import CALLBACK_SECRET, receipt_body, receipts_url, w
 
 @pytest.fixture
 def receiver():
-    """A client's callback endpoint that fails its first `fail_first` calls with 500."""
+    """A client's callback endpoint that answers after `delay` seconds and fails its first `fail_first`
+    calls with 500."""
     received = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
+            server.started += 1
+            time.sleep(server.delay)
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((self.headers.get(HEADER), body))
             self.send_response(500 if len(received) <= server.fail_first else 200)
@@ -28,7 +32,7 @@ def receiver():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.fail_first, server.received = 0, received
+    server.fail_first, server.delay, server.started, server.received = 0, 0, 0, received
     server.url = f"http://127.0.0.1:{server.server_address[1]}/callback"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -118,3 +122,26 @@ def test_internal_callbacks_are_allowed_by_default_only_on_the_embedded_profile(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert Settings.from_env().fiscal_callback_internal is allowed
+
+
+def test_slow_callback_urls_leave_the_worker_free_to_register_receipts(cashier, group, receiver):
+    """Four receipts whose callback URL takes 3 s to answer, then, once their callbacks are under way,
+    a receipt without one: it is registered at once, not after the callbacks (they held every worker
+    thread). They are delivered all the same, one at a time."""
+    receiver.delay = 3
+    slow = [cashier.post(receipts_url(group), json=receipt_body(order_id=n, callback_url=receiver.url)).json()
+            for n in range(4)]
+    for accepted in slow:
+        assert wait_done(cashier, accepted["location"])["state"] == "success"
+    wait_until(lambda: receiver.started or None, timeout=10, message="the first callback to be under way")
+    time.sleep(0.5)  # the worker's other threads take the other callbacks, if they may
+    started = time.monotonic()
+    plain = cashier.post(receipts_url(group), json=receipt_body(order_id=99)).json()
+    assert wait_done(cashier, plain["location"])["state"] == "success"
+    assert time.monotonic() - started < 1.5
+
+    def delivered():
+        states = [cashier.get(f"{receipts_url(group)}{a['id']}").json()["callback_state"] for a in slow]
+        return states if set(states) == {"delivered"} else None
+
+    wait_until(delivered, timeout=40, message="every slow callback to be delivered")
