@@ -105,6 +105,18 @@ class ReceiptHandler(BaseHandler):
             self.write_json(service.receipt_report(receipt))
 
 
+class ReceiptRetryHandler(BaseHandler):
+    @api(WRITE_RECEIPTS, refuses={409: service.NotFailed, 404: service.NoSuchGroup}, tags=["fiscal"],
+         summary="Register a receipt that ended in error again (back to in_process)",
+         description="Only a receipt in `error` (409 otherwise). Its number is taken at the new registration: "
+                     "a receipt in error never had one.", responses={200: ReceiptReportSchema})
+    async def post(self, group_id, receipt_id):
+        receipt = await run_db(service.retry_receipt, int(group_id), int(receipt_id))
+        if receipt is None:
+            raise ApiError(404, messages.NO_SUCH_RECEIPT)
+        self.write_json(service.receipt_report(receipt))
+
+
 SVG = {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "The receipt's QR code"}
 
 
@@ -279,6 +291,7 @@ routes = [
     (GROUP + r"/receipts/?", ReceiptsHandler),
     (GROUP + r"/receipts/(?P<receipt_id>\d{1,18})/?", ReceiptHandler),
     (GROUP + r"/receipts/(?P<receipt_id>\d{1,18})/qr", ReceiptQrHandler),
+    (GROUP + r"/receipts/(?P<receipt_id>\d{1,18})/retry", ReceiptRetryHandler),
     (GROUP + r"/shift/open", ShiftOpenHandler),
     (GROUP + r"/shift/close", ShiftCloseHandler),
     (GROUP + r"/shift", ShiftHandler),

@@ -21,6 +21,7 @@ IDEMPOTENCY_KEY_FORM = "От 1 до {limit} печатных символов"
 DRIVER_FAILED = "Ошибка кассы: {error}"
 NOT_REGISTERED = "Чек ещё не зарегистрирован: QR-кода нет"
 GROUP_HAS_RECEIPTS = "У группы есть фискальные чеки: её нельзя удалить, только остановить кассу"
+NOT_FAILED = "Повторить можно только чек в состоянии error"
 
 add_translations([
     ("Invalid receipt data", INVALID_RECEIPT),
@@ -45,4 +46,5 @@ add_translations([
     ("Cash register error: {error}", DRIVER_FAILED),
     ("The receipt is not registered yet: it has no QR code", NOT_REGISTERED),
     ("The group has fiscal receipts: it cannot be deleted, only its cash register stopped", GROUP_HAS_RECEIPTS),
+    ("Only a receipt in the error state can be retried", NOT_FAILED),
 ])

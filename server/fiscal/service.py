@@ -65,6 +65,10 @@ class GroupHasReceipts(FiscalError):
     message = messages.GROUP_HAS_RECEIPTS
 
 
+class NotFailed(FiscalError):
+    message = messages.NOT_FAILED
+
+
 class Invalid(Exception):
     """Bad input the schemas alone cannot see (the device's tax systems, a model's config): a 400 with
     `details` naming the fields."""
@@ -540,6 +544,21 @@ def unfinished_receipts() -> list[int]:
     for receipt_id in ids:
         queue_registration(receipt_id)
     return ids
+
+
+def retry_receipt(group_id: int, receipt_id: int) -> FiscalReceipt | None:
+    """Register a receipt that ended in `error` again (the device was stopped, its shift expired, the
+    driver failed): back to `in_process` and queued, its callback to be sent again with the new
+    outcome. Of two retries at once one is taken. None when the group has no such receipt; NotFailed
+    when it is not in `error`."""
+    retried = FiscalReceipt.update(state="in_process", error=None, callback_state=None).where(
+        FiscalReceipt.id == receipt_id, FiscalReceipt.group == group_id, FiscalReceipt.state == "error").execute()
+    if retried:
+        queue_registration(receipt_id)
+    receipt = find_receipt(group_id, receipt_id)
+    if receipt is not None and not retried:
+        raise NotFailed()
+    return receipt
 
 
 def find_receipt(group_id: int, receipt_id: int) -> FiscalReceipt | None:

@@ -74,3 +74,28 @@ def test_a_groups_name_and_its_device_config_are_edited_in_the_models_form(page,
     saved = requests.get(f"{base_url}/api/v1/service-groups/{group['id']}", auth=admin_credentials, timeout=30).json()
     assert saved["name"] == "Касса после" and saved["config"]["fn_serial"] == "9999078900000042"
     screenshot(page, "fiscal-03-edit")
+
+
+def test_a_receipt_in_error_is_registered_again_from_its_detail(page, base_url, admin_credentials):
+    """The driver fails (its config says so), the receipt ends in error; the failure mended, "Повторить
+    регистрацию" in the receipt's detail registers it."""
+    created = requests.post(f"{base_url}/api/v1/service-groups", auth=admin_credentials, timeout=30,
+                            json={"name": "Касса с ошибкой", "model": "emulator", "config": {"fail_with": "Нет бумаги"}})
+    group_id = created.json()["id"]
+    requests.post(f"{base_url}/api/v1/service-groups/{group_id}/device/start", auth=admin_credentials, timeout=30)
+    body = {"email": "e2e@mail.ru", "receiptType": 1, "payments": [{"payment_type_int": 1, "payment_sum": 100}],
+            "products": [{"name": "Товар", "payment_state_int": 1, "price": 100, "commodity_type_int": 1, "quantity": 1}]}
+    location = requests.post(f"{base_url}/service_groups/{group_id}/receipts/", json=body, auth=admin_credentials,
+                             timeout=30).json()["location"]
+    assert requests.get(location, params={"wait": 20}, auth=admin_credentials, timeout=30).json()["state"] == "error"
+    requests.patch(f"{base_url}/api/v1/service-groups/{group_id}", json={"config": {"fail_with": None}},
+                   auth=admin_credentials, timeout=30)
+
+    login(page, *admin_credentials)
+    page.goto(f"/admin/fiscal/{group_id}")
+    page.locator("[data-testid=receipt-row]").first.click()
+    expect(page.locator("[data-testid=receipt-detail]")).to_contain_text("Нет бумаги")
+    page.click("[data-testid=receipt-retry]")
+    assert requests.get(location, params={"wait": 20}, auth=admin_credentials, timeout=30).json()["state"] == "success"
+    page.click("[data-testid=receipts-refresh]")
+    expect(page.locator("[data-testid=receipt-row]").first).to_contain_text("Зарегистрирован")

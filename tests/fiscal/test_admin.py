@@ -69,7 +69,7 @@ def test_the_access_list_is_read_and_replaced(api, group):
 
 GROUP_ENDPOINTS = [
     ("post", "/receipts/"), ("get", "/receipts/"), ("get", "/receipts/1"), ("get", "/shift"),
-    ("post", "/shift/open"), ("post", "/shift/close"), ("get", "/receipts/1/qr"),
+    ("post", "/shift/open"), ("post", "/shift/close"), ("get", "/receipts/1/qr"), ("post", "/receipts/1/retry"),
 ]
 
 

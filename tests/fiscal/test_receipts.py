@@ -1,5 +1,6 @@
 """Receipts: the seed's registration and reading services, their life, idempotency and refusals."""
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -132,6 +133,31 @@ def test_a_driver_error_sets_error_with_its_text_and_takes_no_number(api, cashie
     assert report["state"] == "error" and "Нет бумаги" in report["error"] and report["receipt_num"] is None
     assert report["qr"] is None
     assert cashier.get(f"{receipts_url(group)}{report['id']}/qr").status_code == 409
+
+
+def test_a_receipt_in_error_is_registered_again_by_a_retry_once_the_cause_is_gone(api, cashier, group):
+    """A stopped device's or a failing driver's receipt can be retried: it takes the next number then
+    (none was taken by the error); a retry of a receipt not in error is 409, of another group's 404;
+    five retries at once register it once."""
+    api.patch(f"/api/v1/service-groups/{group['id']}", json={"config": {"fail_with": "Нет бумаги"}})
+    failed = wait_done(cashier, cashier.post(receipts_url(group), json=receipt_body(order_id=1)).json()["location"])
+    path = f"{receipts_url(group)}{failed['id']}"
+    retry = path + "/retry"
+    assert failed["state"] == "error"
+    again = cashier.post(retry)  # the cause is still there: error again
+    assert again.status_code == 200 and again.json()["id"] == failed["id"]
+    assert wait_done(cashier, path)["state"] == "error"
+    api.patch(f"/api/v1/service-groups/{group['id']}", json={"config": {"fail_with": None}})
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: cashier.post(retry), range(5)))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409, 409]
+    assert [a for a in answers if a.status_code == 409][0].json()["error"] == "Повторить можно только чек в состоянии error"
+    report = wait_done(cashier, path)
+    assert (report["state"], report["error"], report["receipt_num"], report["qr"] is not None) == ("success", None, 1, True)
+    assert cashier.post(retry).status_code == 409
+    other = api.post("/api/v1/service-groups", json={"name": "Другая", "model": "emulator"}).json()
+    assert api.post(f"/service_groups/{other['id']}/receipts/{failed['id']}/retry").status_code == 404
+    assert cashier.post(f"{receipts_url(group)}999999/retry").status_code == 404
 
 
 def test_a_receipt_is_read_only_through_its_own_group(api, cashier, group):

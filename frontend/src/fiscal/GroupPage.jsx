@@ -83,9 +83,19 @@ const FIELDS = ['state', 'error', 'receipt_num', 'shift_num', 'receipt_in_shift_
   'registration_datetime', 'commodities_total_cost', 'payments_total', 'change', 'email', 'phone_number',
   'tax_system', 'fn_serial', 'registration_number', 'company_name', 'company_inn', 'qr'];
 
-const ReceiptDialog = ({ groupId, receipt, onClose }) => {
+const ReceiptDialog = ({ groupId, receipt, onClose, onRetried }) => {
   const translate = useTranslate();
+  const notify = useNotify();
   if (!receipt) return null;
+  const retry = async () => {
+    try {
+      await fiscalApi.retry(groupId, receipt.id);
+      notify('rh.fiscal.retried', { type: 'info' });
+      onRetried();
+    } catch (error) {
+      notify(error.message, { type: 'error' });
+    }
+  };
   return (
     <Dialog open onClose={onClose} maxWidth="sm" fullWidth>
       <DialogTitle>{translate('rh.fiscal.receipt')} #{receipt.id}</DialogTitle>
@@ -105,6 +115,11 @@ const ReceiptDialog = ({ groupId, receipt, onClose }) => {
         {receipt.commodities.map((c, i) => (
           <Typography key={i} variant="body2">{c.name}: {c.quantity} × {c.price}</Typography>
         ))}
+        {receipt.state === 'error' && (
+          <MuiButton variant="outlined" sx={{ mt: 1 }} onClick={retry} data-testid="receipt-retry">
+            {translate('rh.fiscal.retry')}
+          </MuiButton>
+        )}
       </DialogContent>
     </Dialog>
   );
@@ -167,7 +182,8 @@ const Receipts = ({ groupId }) => {
           </TableBody>
         </Table>
       </CardContent>
-      <ReceiptDialog groupId={groupId} receipt={open} onClose={() => setOpen(null)} />
+      <ReceiptDialog groupId={groupId} receipt={open} onClose={() => setOpen(null)}
+        onRetried={() => { setOpen(null); load(); }} />
     </Card>
   );
 };

@@ -16,6 +16,8 @@ export const fiscalApi = {
     return json;
   },
   receipt: async (groupId, id) => (await request(groupUrl(groupId, `/receipts/${id}`))).json,
+  retry: async (groupId, id) =>
+    (await request(groupUrl(groupId, `/receipts/${id}/retry`), { method: 'POST', body: {} })).json,
   qrImage: async (groupId, id) =>
     (await request(groupUrl(groupId, `/receipts/${id}/qr`), { responseType: 'blob' })).blob,
   shift: async (groupId) => {
