@@ -115,8 +115,15 @@ class StrictBool(fields.Boolean):
         return value
 
 
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a number sent as a string: what the OpenAPI document says
+
+
 def as_sent(field: fields.Decimal, value) -> decimal.Decimal:
-    """The number as sent, before the field rounds it to its places."""
+    """The number as sent, before the field rounds it to its places. A string must be written plainly
+    ("12", "-0.5"): Python's Decimal would also read "+12", "1_2", " 12 ", "1.", "1E1" and other
+    scripts' digits."""
+    if isinstance(value, str) and not PLAIN_NUMBER.fullmatch(value):
+        raise field.make_error("invalid")
     try:
         return decimal.Decimal(str(value))
     except (decimal.InvalidOperation, ValueError, TypeError):
@@ -148,7 +155,8 @@ class Money(fields.Decimal):
             self.bounds(sent)
             if self.exact:
                 refuse_more_places(sent, 2)
-        return super()._validated(value)
+        amount = super()._validated(value)
+        return amount.copy_abs() if amount is not None and amount.is_zero() else amount  # "-0": 0.00
 
 
 class Quantity(fields.Decimal):

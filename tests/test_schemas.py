@@ -41,7 +41,7 @@ def test_a_quantity_keeps_its_form(sent, kept):
     assert str(Line().load({"quantity": sent})["quantity"]) == kept
 
 
-@pytest.mark.parametrize("sent", ["1.0005", "0.0004", "1e-4"])
+@pytest.mark.parametrize("sent", ["1.0005", "0.0004", decimal.Decimal("1e-4")])
 def test_a_quantity_with_more_decimals_than_allowed_is_refused_not_rounded(sent):
     with pytest.raises(ValidationError) as refused:
         Line().load({"quantity": sent})
@@ -59,3 +59,16 @@ def test_exact_money_refuses_a_fraction_of_a_kopeck_that_money_rounds():
     with pytest.raises(ValidationError) as refused:
         Paid().load({"exact": "100.005"})
     assert refused.value.messages == {"exact": [messages.TOO_MANY_PLACES.format(places=2)]}
+
+
+@pytest.mark.parametrize("sent", ["+200", "2_00", "\u0662\u0660\u0660", "2E2", " 1 ", "1.", ".5", "0x10", "Infinity"])
+def test_a_number_sent_as_a_string_is_written_plainly_as_the_document_says(sent):
+    for schema, name in ((Paid(), "exact"), (Paid(), "rounded"), (Line(), "quantity")):
+        with pytest.raises(ValidationError) as refused:
+            schema.load({name: sent})
+        assert list(refused.value.messages) == [name]
+
+
+def test_minus_zero_money_is_zero():
+    loaded = Paid().load({"exact": "-0", "rounded": "-0.00"})
+    assert [str(loaded["exact"]), str(loaded["rounded"])] == ["0.00", "0.00"]

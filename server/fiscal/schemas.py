@@ -1,6 +1,7 @@
 """Fiscal schemas: the receipt the REST clients send (every rule of fiscal.md), the receipt report, the
 admin's service groups, access lists and models."""
 import datetime as dt
+import re
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
@@ -29,16 +30,19 @@ def one_of(choices, **kwargs) -> Int:
 class CorrectionDate(fields.Field):
     """`dd.mm.yyyy` (the seed's `dd:mm:yyyy` too), a real date, not in the future; kept as dd.mm.yyyy."""
 
+    FORM = re.compile(r"([0-9]{2})([.:])([0-9]{2})\2([0-9]{4})")  # one separator throughout
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) != 10:
+        written = self.FORM.fullmatch(value) if isinstance(value, str) else None
+        if written is None:
             raise ValidationError(messages.BAD_DATE)
         try:
-            day = dt.datetime.strptime(value.replace(":", "."), "%d.%m.%Y").date()
+            day = dt.date(int(written[4]), int(written[3]), int(written[1]))
         except ValueError:
             raise ValidationError(messages.BAD_DATE) from None
         if day > dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1):
             raise ValidationError("Дата коррекции не может быть в будущем.")
-        return day.strftime("%d.%m.%Y")
+        return f"{day.day:02}.{day.month:02}.{day.year:04}"  # strftime writes the year 1 as "1"
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value

@@ -191,6 +191,10 @@ def test_a_correction_receipt_keeps_its_correction_data(cashier, group):
     assert report["correction_data"] == {"correction_reason": "Ошибка кассира", "correction_date": "22.10.2020",
                                          "doc_number": "15", "precept": False}
     assert report["mistaken_receipt_number"] == "12"
+    early = receipt_body(receiptType=7, correction_reason="Ошибка", correction_date="01.01.0999", doc_number="1",
+                         precept=True, mistaken_receipt_number="1", order_id=2)
+    report = wait_done(cashier, cashier.post(receipts_url(group), json=early).json()["location"])
+    assert report["correction_data"]["correction_date"] == "01.01.0999"
 
 
 def test_the_openapi_example_of_a_receipt_is_one_the_server_registers(cashier, group):

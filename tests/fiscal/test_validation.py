@@ -65,6 +65,13 @@ CASES = [
     ("correction date not a date", {"receiptType": 7, **CORRECTION, "correction_date": "31.02.2020"},
      "correction_date"),
     ("correction date in ISO", {"receiptType": 7, **CORRECTION, "correction_date": "2020-10-22"}, "correction_date"),
+    ("correction date with two separators", {"receiptType": 7, **CORRECTION, "correction_date": "22.10:2020"},
+     "correction_date"),
+    ("price with a plus sign", {"products": [product(price="+200")]}, "products.0.price"),
+    ("price in another script's digits", {"products": [product(price="\u0662\u0660\u0660")]}, "products.0.price"),
+    ("payment_sum in exponent form", {"payments": [{"payment_type_int": 1, "payment_sum": "2e2"}]},
+     "payments.0.payment_sum"),
+    ("quantity with spaces", {"products": [product(quantity=" 1 ")]}, "products.0.quantity"),
     ("precept not a boolean", {"receiptType": 7, **CORRECTION, "precept": "yes"}, "precept"),
     ("callback_url not a URL", {"callback_url": "ftp://x"}, "callback_url"),
 ]
