@@ -2,8 +2,6 @@
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from server.fiscal.models import CashRegister, FiscalReceipt, Shift
 from tests.fiscal.conftest import receipt_body, receipts_url, stored_receipts, wait_done
 
