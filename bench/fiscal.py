@@ -139,6 +139,11 @@ def main() -> int:
         print(f"  {spread:>2} group(s): {rate:.0f} registrations/s, POST->success p50 {p50:.1f} ms, "
               f"p99 {p99:.1f} ms -> {ratio:.0%} of ceiling (target >= {TARGETS[spread]:.0%}, "
               f"p99 < {P99_TARGET_MS} ms: {'met' if met else 'MISSED'}); CPU {harness.describe_cpu(cpu)}")
+    bare_ms = 1000 * bare.cpu.get("bare", math.nan) / bare.rate
+    for spread, (rate, _, _, cpu) in results.items():  # what one registration costs the server, in bare requests
+        server_ms = 1000 * cpu["server"] / rate if rate else math.nan
+        print(f"  {spread:>2} group(s): server CPU {server_ms:.2f} ms per registration = "
+              f"{server_ms / bare_ms:.1f} bare requests ({bare_ms:.2f} ms each)")
     print(f"  check: {total} receipts; numbering per device "
           f"{'unique and consecutive' if not problems else 'BROKEN: ' + '; '.join(problems)}")
     return 1 if failed or problems or bare.bad() else 0
