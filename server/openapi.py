@@ -18,7 +18,7 @@ from server import messages
 from server.auth import PUBLIC, Needs
 from server.http import BaseHandler, JsonErrors, StaticFiles, api
 from server.modules import modules
-from server.schemas import ErrorSchema
+from server.schemas import PLAIN_NUMBER, ErrorSchema
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PATH_PARAMETER = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
@@ -129,7 +129,7 @@ def decimal_as_string(self, field, ret, **kwargs) -> dict:
         bounds = [ret.pop(name) for name in ("minimum", "maximum") if name in ret]
         ret.pop("exclusiveMinimum", None)
         ret.pop("exclusiveMaximum", None)
-        ret.update({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"})
+        ret.update({"type": "string", "format": "decimal", "pattern": f"^{PLAIN_NUMBER.pattern}$"})
         if bounds and "description" not in ret:
             ret["description"] = "A decimal number as a string, " + " .. ".join(str(b) for b in bounds)
     return {}

@@ -142,9 +142,7 @@ def delete_group(group: ServiceGroup) -> None:
     with database.atomic():
         # the group's row locked first: a receipt's insert (its foreign key) waits for this transaction,
         # so none can land between the check and the delete
-        if locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group.id),
-                  block_references=True).first() is None:
-            raise NoSuchGroup()  # deleted by a request that came first
+        lock_group(group.id, block_references=True)  # NoSuchGroup: deleted by a request that came first
         if FiscalReceipt.select().where(FiscalReceipt.group == group.id).exists():
             raise GroupHasReceipts()
         group.delete_instance(recursive=True)
@@ -176,12 +174,18 @@ def device_of(group_id: int, lock: bool = False) -> CashRegister:
     return device
 
 
+def lock_group(group_id: int, block_references: bool = False) -> None:
+    """Lock the group's row until the transaction ends (server.db.locked); NoSuchGroup when it is gone."""
+    if locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group_id),
+              block_references=block_references).first() is None:
+        raise NoSuchGroup()
+
+
 def locked_device(group_id: int) -> CashRegister:
     """The group's device, its row locked, for an admin's change or a shift's: the group's row is
     locked first (FOR NO KEY UPDATE: receipts still go in), in the order a delete of the group locks
     them, so the two wait for each other instead of deadlocking."""
-    if locked(ServiceGroup.select(ServiceGroup.id).where(ServiceGroup.id == group_id)).first() is None:
-        raise NoSuchGroup()
+    lock_group(group_id)
     return device_of(group_id, lock=True)
 
 

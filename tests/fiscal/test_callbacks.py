@@ -145,3 +145,18 @@ def test_slow_callback_urls_leave_the_worker_free_to_register_receipts(cashier, 
         return states if set(states) == {"delivered"} else None
 
     wait_until(delivered, timeout=40, message="every slow callback to be delivered")
+    for accepted in slow:  # waiting for a slot is not an attempt
+        report = cashier.get(f"{receipts_url(group)}{accepted['id']}").json()
+        assert [a["status"] for a in report["callback_attempts"]] == [200]
+
+
+def test_a_retried_receipt_sends_its_callback_again_with_the_new_outcome(api, cashier, group, receiver):
+    api.patch(f"/api/v1/service-groups/{group['id']}", json={"config": {"fail_with": "Нет бумаги"}})
+    accepted = cashier.post(receipts_url(group), json=receipt_body(callback_url=receiver.url)).json()
+    assert wait_done(cashier, accepted["location"])["state"] == "error"
+    wait_until(lambda: len(receiver.received) == 1 or None, timeout=30, message="the error's callback")
+    api.patch(f"/api/v1/service-groups/{group['id']}", json={"config": {"fail_with": None}})
+    assert cashier.post(f"{receipts_url(group)}{accepted['id']}/retry").status_code == 200
+    assert wait_done(cashier, accepted["location"])["state"] == "success"
+    wait_until(lambda: len(receiver.received) == 2 or None, timeout=30, message="the success's callback")
+    assert [json.loads(body)["state"] for _, body in receiver.received] == ["error", "success"]
